@@ -1,0 +1,36 @@
+"""mlfootprint: measure, estimate, report and reduce the energy and CO2e of machine learning.
+
+The public API is imported lazily so that ``import mlfootprint`` stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlfootprint.errors import MlfootprintError
+    from mlfootprint.estimate import EstimateResult, estimate
+    from mlfootprint.tracking.tracker import Tracker, track
+
+__version__ = "0.1.0"
+
+__all__ = ["EstimateResult", "MlfootprintError", "Tracker", "__version__", "estimate", "track"]
+
+_LAZY = {
+    "estimate": "mlfootprint.estimate",
+    "EstimateResult": "mlfootprint.estimate",
+    "track": "mlfootprint.tracking.tracker",
+    "Tracker": "mlfootprint.tracking.tracker",
+    "MlfootprintError": "mlfootprint.errors",
+}
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mlfootprint' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

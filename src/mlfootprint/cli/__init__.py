@@ -1,0 +1,1 @@
+"""The command line: thin commands (parse, call, render). Nothing imports this package."""

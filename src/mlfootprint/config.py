@@ -1,0 +1,129 @@
+"""One Settings object: explicit arguments > ``MLFOOTPRINT_*`` environment > config file > defaults.
+
+The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
+``<config home>/mlfootprint/config.ini``. Keys match the field names below (``db``, ``region``,
+``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``).
+"""
+
+from __future__ import annotations
+
+import configparser
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from mlfootprint.errors import ConfigError
+
+__all__ = ["Settings", "default_db_url", "home_dir", "load_settings"]
+
+ENV_PREFIX = "MLFOOTPRINT_"
+
+
+def home_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Per-user data folder.
+
+    ``$MLFOOTPRINT_HOME``, else ``$XDG_DATA_HOME/mlfootprint``, else ``~/.local/share/mlfootprint``.
+    """
+    env = os.environ if env is None else env
+    if env.get("MLFOOTPRINT_HOME"):
+        return Path(env["MLFOOTPRINT_HOME"])
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "mlfootprint"
+
+
+def default_db_url(env: Mapping[str, str] | None = None) -> str:
+    """``$MLFOOTPRINT_DB`` if set, else ``sqlite:///<home>/runs.sqlite3``."""
+    env = os.environ if env is None else env
+    if env.get("MLFOOTPRINT_DB"):
+        return env["MLFOOTPRINT_DB"]
+    return f"sqlite:///{home_dir(env) / 'runs.sqlite3'}"
+
+
+def _config_path(env: Mapping[str, str]) -> Path:
+    if env.get("MLFOOTPRINT_CONFIG"):
+        return Path(env["MLFOOTPRINT_CONFIG"])
+    base = env.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "mlfootprint" / "config.ini"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """Resolved settings; ``sources`` says where each non-default value came from."""
+
+    db: str | None = None
+    region: str | None = None
+    pue: float | None = None
+    interval_s: float = 1.0
+    flush_interval_s: float = 10.0
+    scope: str = "machine"
+    project: str = "default"
+    sources: Mapping[str, str] | None = None
+
+    def source_of(self, name: str) -> str:
+        return (self.sources or {}).get(name, "default")
+
+    @property
+    def db_url(self) -> str:
+        return self.db or default_db_url()
+
+
+_FLOATS = {"pue", "interval_s", "flush_interval_s"}
+
+
+def _coerce(name: str, raw: str, origin: str) -> Any:
+    if name not in _FLOATS:
+        value: Any = raw.strip()
+        if name == "scope" and value not in ("machine", "process"):
+            raise ConfigError(f"{origin}: scope {raw!r} must be 'machine' or 'process'")
+        return value
+    try:
+        number = float(raw)
+    except ValueError:
+        raise ConfigError(f"{origin}: {name} {raw!r} is not a number") from None
+    if not math.isfinite(number) or number <= 0:
+        raise ConfigError(f"{origin}: {name} {raw!r} must be a positive number")
+    if name == "pue" and number < 1.0:
+        raise ConfigError(f"{origin}: pue {raw!r} must be at least 1.0")
+    if name == "interval_s" and number < 0.05:
+        raise ConfigError(f"{origin}: interval_s {raw!r} must be at least 0.05")
+    return number
+
+
+def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
+    """Resolve settings. ``explicit`` values that are not None win over everything else."""
+    env = os.environ if env is None else env
+    names = [f.name for f in fields(Settings) if f.name != "sources"]
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+
+    path = _config_path(env)
+    if path.is_file():
+        parser = configparser.ConfigParser()
+        try:
+            parser.read(path, encoding="utf-8")
+        except configparser.Error as exc:
+            raise ConfigError(f"config file {path}: {' '.join(str(exc).split())}") from None
+        if parser.has_section("mlfootprint"):
+            for key, raw in parser.items("mlfootprint"):
+                if key not in names:
+                    raise ConfigError(f"config file {path}: unknown key {key!r} (known: {', '.join(names)})")
+                values[key] = _coerce(key, raw, f"config file {path}")
+                sources[key] = f"config file {path}"
+
+    for name in names:
+        raw = env.get(ENV_PREFIX + name.upper())
+        if raw:
+            values[name] = _coerce(name, raw, f"${ENV_PREFIX}{name.upper()}")
+            sources[name] = f"${ENV_PREFIX}{name.upper()}"
+
+    for name, value in explicit.items():
+        if name not in names:
+            raise TypeError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = _coerce(name, str(value), name) if name in _FLOATS else value
+            sources[name] = "argument"
+
+    return replace(Settings(), **values, sources=sources)

@@ -1,0 +1,125 @@
+"""Frozen value objects that cross module boundaries.
+
+Units are canonical inside (J, W, s, g, g/kWh); display units (kWh, kg) appear only when a record is
+rendered (see ``mlfootprint.serialize``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+__all__ = [
+    "METHODS",
+    "Assumption",
+    "ComponentEnergy",
+    "Method",
+    "PhaseRecord",
+    "RunRecord",
+    "RunStatus",
+    "Sample",
+]
+
+#: How a number was obtained.
+#: counter          read from a hardware energy counter (NVML total energy, RAPL)
+#: sampled-power    integrated from power samples (NVML power gauge, amdsmi)
+#: tdp-utilisation  estimated from TDP x utilisation (no counter readable)
+#: dram-model       estimated from installed memory x W per GiB
+#: published        a published measured average (e.g. Patterson 2021 Table 3)
+#: user             given by the user
+Method = Literal["counter", "sampled-power", "tdp-utilisation", "dram-model", "published", "user"]
+METHODS: tuple[str, ...] = ("counter", "sampled-power", "tdp-utilisation", "dram-model", "published", "user")
+
+RunStatus = Literal["running", "finished", "failed", "interrupted"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Assumption:
+    """One input that was filled in or resolved, with its value and where it came from."""
+
+    name: str
+    value: float | str | None
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComponentEnergy:
+    """Energy of one meter over a run or window (IT energy, PUE not applied)."""
+
+    meter_id: str  # e.g. "nvml:0", "rapl:package-0", "cpu-estimate", "dram-estimate"
+    component: str  # gpu | cpu | dram | psys | other
+    source: str  # human-readable: which device and how, e.g. "NVML total-energy counter (NVIDIA H100 ...)"
+    method: str  # one of METHODS
+    is_estimate: bool
+    energy_j: float
+    energy_j_low: float
+    energy_j_high: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PhaseRecord:
+    """A named window of a run; energies are counter differences (IT energy, PUE not applied)."""
+
+    name: str
+    parent: str | None
+    started_at: datetime
+    ended_at: datetime | None
+    duration_s: float
+    energy_j: float
+    components: Mapping[str, float] = field(default_factory=dict)  # meter_id -> J in this phase
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sample:
+    """One reading of one meter: cumulative energy since the meter was opened."""
+
+    meter_id: str
+    at: datetime
+    t_s: float  # seconds since the run started (monotonic)
+    energy_j: float
+    power_w: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunRecord:
+    """A tracked run as stored in the ledger.
+
+    ``energy_j`` is facility energy (IT energy x PUE); ``it_energy_j`` is the sum of the components.
+    ``co2e_g_net`` is None unless a carbon-free-energy share is known.
+    """
+
+    id: str
+    project: str
+    name: str
+    tags: Mapping[str, str]
+    status: RunStatus
+    exit_code: int | None
+    started_at: datetime
+    ended_at: datetime | None
+    heartbeat_at: datetime | None
+    duration_s: float
+    it_energy_j: float
+    energy_j: float
+    energy_j_low: float
+    energy_j_high: float
+    co2e_g: float
+    co2e_g_low: float
+    co2e_g_high: float
+    co2e_g_net: float | None
+    pue: float
+    pue_source: str
+    intensity_g_per_kwh: float
+    intensity_source: str
+    region: str | None
+    components: tuple[ComponentEnergy, ...]
+    phases: tuple[PhaseRecord, ...]
+    command: tuple[str, ...] = ()
+    hostname: str = ""
+    scope: str = "machine"
+    intensity_zone: str | None = None
+    intensity_resolution: str = "annual"
+    assumptions: tuple[Assumption, ...] = ()
+    extra: Mapping[str, object] = field(default_factory=dict)
