@@ -118,6 +118,8 @@ class RunRecord:
     phases: tuple[PhaseRecord, ...]
     command: tuple[str, ...] = ()
     hostname: str = ""
+    pid: int | None = None  # the tracking process, for detecting a run whose tracker died
+    flush_interval_s: float = 10.0
     scope: str = "machine"
     intensity_zone: str | None = None
     intensity_resolution: str = "annual"
