@@ -114,9 +114,9 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
                 sources[key] = f"config file {path}"
 
     for name in names:
-        raw = env.get(ENV_PREFIX + name.upper())
-        if raw:
-            values[name] = _coerce(name, raw, f"${ENV_PREFIX}{name.upper()}")
+        env_raw = env.get(ENV_PREFIX + name.upper())
+        if env_raw:
+            values[name] = _coerce(name, env_raw, f"${ENV_PREFIX}{name.upper()}")
             sources[name] = f"${ENV_PREFIX}{name.upper()}"
 
     for name, value in explicit.items():

@@ -1,0 +1,344 @@
+"""Annual average grid carbon intensity: countries, sub-national grids, cloud regions and the world.
+
+``resolve_intensity`` accepts ISO 3166-1 alpha-3 and alpha-2 codes, country names and aliases,
+sub-national codes and their short forms, ``provider:region`` cloud ids (and bare region ids when only
+one provider uses them) and ``"world"``. All values are annual averages, not marginal factors; the
+``basis`` of each fact says what kind of number it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlfootprint.errors import InvalidValueError, UnknownNameError
+from mlfootprint.reference._table import (
+    INTENSITY_RANGE,
+    PCT_RANGE,
+    YEAR_RANGE,
+    Column,
+    Row,
+    Schema,
+    parse_aliases,
+    read_rows,
+    shipped_path,
+)
+
+__all__ = [
+    "CLOUD_SCHEMA",
+    "COUNTRY_SCHEMA",
+    "SUBNATIONAL_SCHEMA",
+    "IntensityFact",
+    "intensity_facts",
+    "load_cloud_regions",
+    "load_country_intensity",
+    "load_subnational_intensity",
+    "resolve_intensity",
+    "world_intensity",
+]
+
+_YEAR = Column(name="year", kind="int", required=True, low=YEAR_RANGE[0], high=YEAR_RANGE[1])
+_G = Column(
+    name="g_co2e_per_kwh", kind="float", required=True, low=INTENSITY_RANGE[0], high=INTENSITY_RANGE[1]
+)
+_SOURCE = Column(name="source", required=True)
+_LICENSE = Column(name="license", optional_column=True)
+_ALIASES = Column(name="aliases", optional_column=True)
+
+COUNTRY_SCHEMA = Schema(
+    table="grid_intensity_country",
+    key=("iso3", "year"),
+    columns=(
+        Column(name="iso3", required=True),
+        Column(name="iso2", optional_column=True),
+        Column(name="country", required=True),
+        _ALIASES,
+        _YEAR,
+        _G,
+        Column(name="basis", required=True),
+        _SOURCE,
+        _LICENSE,
+    ),
+)
+SUBNATIONAL_SCHEMA = Schema(
+    table="grid_intensity_subnational",
+    key=("region_code", "year"),
+    columns=(
+        Column(name="region_code", required=True),
+        Column(name="country_iso3", required=True),
+        Column(name="region_name", required=True),
+        _ALIASES,
+        _YEAR,
+        _G,
+        Column(name="g_co2_per_kwh", kind="float", low=INTENSITY_RANGE[0], high=INTENSITY_RANGE[1]),
+        Column(name="basis", required=True),
+        _SOURCE,
+        _LICENSE,
+    ),
+)
+CLOUD_SCHEMA = Schema(
+    table="cloud_regions",
+    key=("provider", "region_id", "year"),
+    columns=(
+        Column(name="provider", required=True, choices=("gcp", "aws", "azure")),
+        Column(name="region_id", required=True),
+        Column(name="location", required=True),
+        Column(name="iso3"),
+        _YEAR,
+        _G,
+        Column(name="google_cfe_pct", kind="float", low=PCT_RANGE[0], high=PCT_RANGE[1]),
+        Column(name="intensity_basis", required=True),
+        _SOURCE,
+        _LICENSE,
+    ),
+)
+
+WORLD_ISO3 = "OWID_WRL"
+_PROVIDER_ALIASES = {
+    "gcp": "gcp",
+    "google": "gcp",
+    "gcloud": "gcp",
+    "aws": "aws",
+    "amazon": "aws",
+    "azure": "azure",
+    "microsoft": "azure",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntensityFact:
+    """One annual average grid carbon intensity, with where it came from.
+
+    Attributes:
+        key: canonical key: ISO3 (``"DEU"``), sub-national code (``"US-EGRID-CAMX"``), cloud id
+            (``"gcp:us-central1"``), ``"world"`` or a user's key.
+        name: human-readable name of the place.
+        kind: ``country``, ``subnational``, ``cloud-region``, ``world`` or ``user``.
+        year: data year.
+        g_per_kwh: grams CO2e (or CO2 where ``basis`` says so) per kWh.
+        basis: what kind of number it is (lifecycle vs direct combustion, generation vs consumption).
+        source: citation.
+        cfe_pct: Google's carbon-free-energy share of the region in percent, if published.
+        license: licence of the source.
+        aliases: other names that resolve to this key.
+    """
+
+    key: str
+    name: str
+    kind: str
+    year: int
+    g_per_kwh: float
+    basis: str
+    source: str
+    cfe_pct: float | None
+    license: str
+    aliases: tuple[str, ...] = ()
+
+
+def _year(row: Row) -> int:
+    year = row.integer("year")
+    assert year is not None  # required column
+    return year
+
+
+def _g(row: Row) -> float:
+    value = row.number("g_co2e_per_kwh")
+    assert value is not None  # required column
+    return value
+
+
+def load_country_intensity(path: str | Path) -> tuple[IntensityFact, ...]:
+    """Load a country intensity table strictly. The ``OWID_WRL`` rows become ``kind="world"``."""
+    facts = []
+    for row in read_rows(path, COUNTRY_SCHEMA):
+        iso3 = row.text("iso3").upper()
+        world = iso3 == WORLD_ISO3
+        aliases = [iso3] if world else []
+        aliases += [row.text("iso2")] if row.text("iso2") else []
+        facts.append(
+            IntensityFact(
+                key="world" if world else iso3,
+                name=row.text("country"),
+                kind="world" if world else "country",
+                year=_year(row),
+                g_per_kwh=_g(row),
+                basis=row.text("basis"),
+                source=row.text("source"),
+                cfe_pct=None,
+                license=row.text("license"),
+                aliases=(*aliases, *parse_aliases(row.text("aliases"))),
+            )
+        )
+    return tuple(facts)
+
+
+def load_subnational_intensity(path: str | Path) -> tuple[IntensityFact, ...]:
+    """Load a sub-national grid intensity table strictly."""
+    return tuple(
+        IntensityFact(
+            key=row.text("region_code").upper(),
+            name=row.text("region_name"),
+            kind="subnational",
+            year=_year(row),
+            g_per_kwh=_g(row),
+            basis=row.text("basis"),
+            source=row.text("source"),
+            cfe_pct=None,
+            license=row.text("license"),
+            aliases=parse_aliases(row.text("aliases")),
+        )
+        for row in read_rows(path, SUBNATIONAL_SCHEMA)
+    )
+
+
+def load_cloud_regions(path: str | Path) -> tuple[IntensityFact, ...]:
+    """Load a cloud region table strictly; keys are ``provider:region_id``."""
+    return tuple(
+        IntensityFact(
+            key=f"{row.text('provider').casefold()}:{row.text('region_id').casefold()}",
+            name=row.text("location"),
+            kind="cloud-region",
+            year=_year(row),
+            g_per_kwh=_g(row),
+            basis=row.text("intensity_basis"),
+            source=row.text("source"),
+            cfe_pct=row.number("google_cfe_pct"),
+            license=row.text("license"),
+        )
+        for row in read_rows(path, CLOUD_SCHEMA)
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_facts() -> tuple[IntensityFact, ...]:
+    return (
+        load_country_intensity(shipped_path("grid_intensity_country.csv"))
+        + load_subnational_intensity(shipped_path("grid_intensity_subnational.csv"))
+        + load_cloud_regions(shipped_path("cloud_regions.csv"))
+    )
+
+
+def intensity_facts(
+    *,
+    country: str | Path | None = None,
+    subnational: str | Path | None = None,
+    cloud: str | Path | None = None,
+) -> tuple[IntensityFact, ...]:
+    """Every shipped intensity fact, with a user's tables merged in (user rows win on key and year)."""
+    user: tuple[IntensityFact, ...] = ()
+    if country is not None:
+        user += load_country_intensity(country)
+    if subnational is not None:
+        user += load_subnational_intensity(subnational)
+    if cloud is not None:
+        user += load_cloud_regions(cloud)
+    shipped = _shipped_facts()
+    known_aliases: dict[str, tuple[str, ...]] = {}
+    for fact in shipped:
+        known_aliases.setdefault(fact.key, fact.aliases)
+    # a user row keeps the shipped aliases of its key, so "CAMX" still finds an overridden US-EGRID-CAMX
+    user = tuple(
+        dataclasses.replace(f, aliases=tuple(dict.fromkeys((*f.aliases, *known_aliases.get(f.key, ())))))
+        for f in user
+    )
+    claimed = {(f.key, f.year) for f in user}
+    return user + tuple(f for f in shipped if (f.key, f.year) not in claimed)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[\s_]+", "-", text.strip().casefold())
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    names: dict[str, str]
+    by_key: dict[str, dict[int, IntensityFact]]
+    labels: tuple[str, ...]
+
+
+def _build_index(facts: Iterable[IntensityFact]) -> _Index:
+    by_key: dict[str, dict[int, IntensityFact]] = {}
+    for fact in facts:
+        by_key.setdefault(fact.key, {}).setdefault(fact.year, fact)
+    names: dict[str, str] = {}
+    order = ("world", "country", "user", "subnational", "cloud-region")
+    firsts = sorted(
+        (next(iter(years.values())) for years in by_key.values()), key=lambda f: order.index(f.kind)
+    )
+    for fact in firsts:
+        names.setdefault(_norm(fact.key), fact.key)
+    for fact in firsts:
+        aliases = [a for f in by_key[fact.key].values() for a in f.aliases]
+        # cloud locations ("Tokyo", "Iowa") are not names: several providers share them
+        for label in aliases if fact.kind == "cloud-region" else (fact.name, *aliases):
+            names.setdefault(_norm(label), fact.key)
+    bare: dict[str, list[str]] = {}
+    for fact in firsts:
+        if fact.kind == "cloud-region":
+            bare.setdefault(fact.key.split(":", 1)[1], []).append(fact.key)
+    for region_id, keys in bare.items():
+        if len(keys) == 1:
+            names.setdefault(_norm(region_id), keys[0])
+    labels = tuple(
+        dict.fromkeys(
+            label for f in firsts for label in ((f.key,) if f.kind == "cloud-region" else (f.key, f.name))
+        )
+    )
+    return _Index(names=names, by_key=by_key, labels=labels)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_index() -> _Index:
+    return _build_index(_shipped_facts())
+
+
+def _lookup(index: _Index, region: str) -> str | None:
+    text = region.strip()
+    if ":" in text:
+        provider, _, region_id = text.partition(":")
+        canonical = _PROVIDER_ALIASES.get(provider.strip().casefold())
+        if canonical is None:
+            return None
+        key = f"{canonical}:{region_id.strip().casefold()}"
+        return key if key in index.by_key else None
+    return index.names.get(_norm(text))
+
+
+def _pick_year(key: str, years: dict[int, IntensityFact], year: int | None) -> IntensityFact:
+    if year is None:
+        return years[max(years)]
+    if year not in years:
+        available = ", ".join(str(y) for y in sorted(years))
+        raise InvalidValueError("year", year, f"is not in the table for {key!r} (available: {available})")
+    return years[year]
+
+
+def resolve_intensity(
+    region: str, year: int | None = None, *, facts: Sequence[IntensityFact] | None = None
+) -> IntensityFact:
+    """The annual average intensity of a country, grid, cloud region or the world.
+
+    Args:
+        region: e.g. ``"DEU"``, ``"DE"``, ``"Germany"``, ``"US-EGRID-CAMX"``, ``"CAMX"``,
+            ``"gcp:us-central1"``, ``"us-central1"``, ``"world"``.
+        year: data year; None for the latest year the table has for that key.
+        facts: a table to search instead of the shipped one (see :func:`intensity_facts`).
+
+    Raises:
+        UnknownNameError: the region is not known (the message names the closest ones).
+        InvalidValueError: the year is not in the table for that region (the message lists the years).
+    """
+    index = _shipped_index() if facts is None else _build_index(facts)
+    key = _lookup(index, region)
+    if key is None:
+        raise UnknownNameError("region", region, index.labels)
+    return _pick_year(key, index.by_key[key], year)
+
+
+def world_intensity(year: int | None = None) -> IntensityFact:
+    """The OWID/Ember world average intensity (latest year by default)."""
+    return resolve_intensity("world", year)

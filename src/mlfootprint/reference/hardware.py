@@ -1,0 +1,214 @@
+"""Accelerators: typed rows, loader and name matching.
+
+Accelerator names match case-insensitively, ignoring spaces, hyphens, underscores and brackets, with
+aliases, a vendor-prefix strip ("NVIDIA ", "Tesla ", "GeForce ", "AMD ", "Instinct ", "Google ", "Cloud ")
+and a memory-suffix strip ("-32GB", " HBM3"), so the names ``nvidia-smi`` prints resolve.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from mlfootprint.errors import UnknownNameError
+from mlfootprint.reference._table import (
+    FRAC_RANGE,
+    POWER_W_RANGE,
+    YEAR_RANGE,
+    Column,
+    Row,
+    Schema,
+    normalize_hardware_name,
+    parse_aliases,
+    read_rows,
+    shipped_path,
+)
+
+# CPU names are re-exported here for callers that import them from this module
+from mlfootprint.reference.cpus import Cpu, cpu_fallback, cpus, find_cpu, load_cpus
+
+__all__ = [
+    "ACCELERATOR_SCHEMA",
+    "Accelerator",
+    "Cpu",
+    "accelerators",
+    "cpu_fallback",
+    "cpus",
+    "find_accelerator",
+    "find_cpu",
+    "load_accelerators",
+    "load_cpus",
+    "normalize_hardware_name",
+]
+
+_TFLOPS = (0.001, 100_000.0)
+_SOURCE = Column(name="source", required=True)
+_LICENSE = Column(name="license", optional_column=True)
+
+ACCELERATOR_SCHEMA = Schema(
+    table="accelerators",
+    key=("name",),
+    columns=(
+        Column(name="name", required=True),
+        Column(name="vendor", required=True),
+        Column(name="kind", required=True, choices=("gpu", "tpu")),
+        Column(name="aliases", optional_column=True),
+        Column(name="tdp_w", kind="float", low=POWER_W_RANGE[0], high=POWER_W_RANGE[1]),
+        Column(name="measured_avg_power_w", kind="float", low=POWER_W_RANGE[0], high=POWER_W_RANGE[1]),
+        Column(name="measured_power_spread_frac", kind="float", low=FRAC_RANGE[0], high=FRAC_RANGE[1]),
+        Column(name="measured_power_source"),
+        Column(name="peak_fp16_bf16_tflops", kind="float", low=_TFLOPS[0], high=_TFLOPS[1]),
+        Column(name="peak_fp32_tflops", kind="float", low=_TFLOPS[0], high=_TFLOPS[1]),
+        Column(name="memory_gb", kind="float", low=0.1, high=10_000.0),
+        Column(name="year", kind="int", low=YEAR_RANGE[0], high=YEAR_RANGE[1]),
+        _SOURCE,
+        _LICENSE,
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Accelerator:
+    """A GPU or TPU with its power and peak throughput, per chip.
+
+    ``measured_avg_power_w`` is a published measured average *system* power per accelerator (it includes
+    the accelerator's share of host, memory, network and fans), with its relative spread (one standard
+    deviation as a fraction) and where it was published. ``tdp_w`` is the vendor's TDP / board power.
+    """
+
+    name: str
+    vendor: str
+    kind: str
+    aliases: tuple[str, ...]
+    tdp_w: float | None
+    measured_avg_power_w: float | None
+    measured_power_spread_frac: float | None
+    measured_power_source: str | None
+    peak_fp16_tflops: float | None
+    peak_fp32_tflops: float | None
+    memory_gb: float | None
+    year: int | None
+    source: str
+
+
+# --------------------------------------------------------------------------------------------- names
+
+_PREFIXES = ("nvidia", "tesla", "geforce", "amd", "instinct", "google", "cloud")
+_MEMORY_SUFFIX = re.compile(r"[\s_-]*\d+\s*gb$", re.IGNORECASE)
+_HBM_SUFFIX = re.compile(r"[\s_-]*hbm\d*e?$", re.IGNORECASE)
+
+
+def _strip_prefixes(key: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                key = key[len(prefix) :]
+                changed = True
+    return key
+
+
+def _query_forms(name: str) -> list[str]:
+    """The forms of a queried name to try, most specific first."""
+    texts = [name.strip()]
+    for pattern in (_HBM_SUFFIX, _MEMORY_SUFFIX):
+        stripped = pattern.sub("", texts[-1]).strip()
+        if stripped:
+            texts.append(stripped)
+    forms: list[str] = []
+    for strip in (False, True):
+        for text in texts:
+            key = normalize_hardware_name(text)
+            forms.append(_strip_prefixes(key) if strip else key)
+    return list(dict.fromkeys(f for f in forms if f))
+
+
+def _accelerator_index(table: Sequence[Accelerator]) -> dict[str, Accelerator]:
+    """Map every name form to its row; names win over aliases, earlier rows over later ones."""
+    index: dict[str, Accelerator] = {}
+    for use_aliases in (False, True):
+        for acc in table:
+            for label in acc.aliases if use_aliases else (acc.name,):
+                key = normalize_hardware_name(label)
+                index.setdefault(key, acc)
+                index.setdefault(_strip_prefixes(key), acc)
+    return index
+
+
+# -------------------------------------------------------------------------------------- accelerators
+
+
+def _accelerator_keys(row: Row) -> list[str]:
+    labels = [row.text("name"), *parse_aliases(row.text("aliases"))]
+    keys = {_strip_prefixes(normalize_hardware_name(label)) for label in labels}
+    return sorted(keys)
+
+
+def _to_accelerator(row: Row) -> Accelerator:
+    measured = row.number("measured_avg_power_w")
+    if measured is not None and not row.text("measured_power_source"):
+        raise row.fail("measured_power_source", "is empty but measured_avg_power_w is given")
+    if measured is None and row.number("measured_power_spread_frac") is not None:
+        raise row.fail("measured_power_spread_frac", "is given without measured_avg_power_w")
+    return Accelerator(
+        name=row.text("name"),
+        vendor=row.text("vendor"),
+        kind=row.text("kind").casefold(),
+        aliases=parse_aliases(row.text("aliases")),
+        tdp_w=row.number("tdp_w"),
+        measured_avg_power_w=measured,
+        measured_power_spread_frac=row.number("measured_power_spread_frac"),
+        measured_power_source=row.text("measured_power_source") or None,
+        peak_fp16_tflops=row.number("peak_fp16_bf16_tflops"),
+        peak_fp32_tflops=row.number("peak_fp32_tflops"),
+        memory_gb=row.number("memory_gb"),
+        year=row.integer("year"),
+        source=row.text("source"),
+    )
+
+
+def load_accelerators(path: str | Path) -> tuple[Accelerator, ...]:
+    """Load one accelerator table strictly (no merging). Raises ``ReferenceDataError``."""
+    rows = read_rows(path, ACCELERATOR_SCHEMA, key_of=_accelerator_keys)
+    return tuple(_to_accelerator(row) for row in rows)
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_accelerators() -> tuple[Accelerator, ...]:
+    return load_accelerators(shipped_path("accelerators.csv"))
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped_accelerator_index() -> dict[str, Accelerator]:
+    return _accelerator_index(_shipped_accelerators())
+
+
+def _merge(user: Iterable[Accelerator], shipped: Iterable[Accelerator]) -> tuple[Accelerator, ...]:
+    user_rows = tuple(user)
+    claimed = {normalize_hardware_name(acc.name) for acc in user_rows}
+    return user_rows + tuple(acc for acc in shipped if normalize_hardware_name(acc.name) not in claimed)
+
+
+def accelerators(path: str | Path | None = None) -> tuple[Accelerator, ...]:
+    """The shipped accelerator table, or a user's table merged with it (user rows win on name)."""
+    if path is None:
+        return _shipped_accelerators()
+    return _merge(load_accelerators(path), _shipped_accelerators())
+
+
+def find_accelerator(name: str, table: Sequence[Accelerator] | None = None) -> Accelerator:
+    """Find an accelerator by name or alias, as people write it or as ``nvidia-smi`` prints it.
+
+    Raises:
+        UnknownNameError: no row matches; the message names the closest names.
+    """
+    index = _shipped_accelerator_index() if table is None else _accelerator_index(table)
+    for form in _query_forms(name):
+        if form in index:
+            return index[form]
+    rows = _shipped_accelerators() if table is None else table
+    raise UnknownNameError("hardware", name, [label for acc in rows for label in (acc.name, *acc.aliases)])

@@ -1,0 +1,125 @@
+"""Validation of every shipped row, and the published figures the tables must carry."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from mlfootprint.reference import (
+    accelerators,
+    cpus,
+    find_accelerator,
+    intensity_facts,
+    list_tables,
+    pue_facts,
+    table_rows,
+)
+from mlfootprint.reference._table import shipped_path
+from mlfootprint.reference.tables import TABLE_NAMES
+
+DATA = shipped_path("accelerators.csv").parent
+
+
+@pytest.mark.parametrize("name", TABLE_NAMES)
+def test_every_row_has_source_license_and_plausible_year(name: str) -> None:
+    rows = table_rows(name)
+    assert rows, name
+    for row in rows:
+        assert row["source"].strip(), (name, row)
+        assert row["license"].strip(), (name, row)
+        if row.get("year"):
+            assert 1990 <= int(row["year"]) <= 2030, (name, row)
+
+
+def test_accelerator_rows_plausible_and_unique() -> None:
+    table = accelerators()
+    assert len({a.name.casefold() for a in table}) == len(table)
+    for acc in table:
+        assert acc.kind in {"gpu", "tpu"}
+        for power in (acc.tdp_w, acc.measured_avg_power_w):
+            assert power is None or 1 <= power <= 5000
+        assert acc.tdp_w is not None or acc.measured_avg_power_w is not None or acc.kind == "tpu", acc.name
+        if acc.peak_fp16_tflops is not None and acc.peak_fp32_tflops is not None:
+            assert acc.peak_fp16_tflops >= acc.peak_fp32_tflops, acc.name
+
+
+# Patterson et al. 2021, Table 3 (measured average system power, stdev) and Table 4 (TDP);
+# Chowdhery et al. 2022 (PaLM), Appendix B.
+@pytest.mark.parametrize(
+    ("name", "power_w", "spread", "tdp_w"),
+    [
+        ("TPU v2", 221.0, 0.05, 280.0),
+        ("TPU v3", 283.0, 0.10, 450.0),
+        ("P100", 271.0, 0.11, 300.0),
+        ("V100", 325.0, 0.02, 300.0),
+        ("TPU v4", 378.5, None, None),
+    ],
+)
+def test_published_measured_power(
+    name: str, power_w: float, spread: float | None, tdp_w: float | None
+) -> None:
+    acc = find_accelerator(name)
+    assert acc.measured_avg_power_w == power_w
+    assert acc.measured_power_spread_frac == spread
+    assert acc.tdp_w == tdp_w
+    assert acc.measured_power_source is not None
+    assert ("Patterson" if name != "TPU v4" else "PaLM") in acc.measured_power_source
+
+
+def test_cpu_rows_plausible() -> None:
+    table = cpus()
+    assert len(table) >= 50
+    for cpu in table:
+        assert 1 <= cpu.tdp_w <= 1000
+        assert 0.5 <= cpu.tdp_per_core_w <= 30
+        if cpu.cores:
+            assert cpu.tdp_per_core_w == pytest.approx(cpu.tdp_w / cpu.cores, abs=0.01)
+        assert cpu.source and not cpu.is_fallback
+
+
+def test_intensity_rows_plausible_and_unique() -> None:
+    facts = intensity_facts()
+    keys = [(f.key, f.year) for f in facts]
+    assert len(set(keys)) == len(keys)
+    for fact in facts:
+        assert 0 <= fact.g_per_kwh <= 2000
+        assert fact.basis and fact.source and fact.license
+        if fact.cfe_pct is not None:
+            assert 0 <= fact.cfe_pct <= 100
+            assert fact.key.startswith("gcp:")
+
+
+def test_pue_rows_plausible_and_unique() -> None:
+    facts = pue_facts()
+    assert len({(f.key, f.year) for f in facts}) == len(facts)
+    assert all(1.0 <= f.pue <= 3.0 and f.source for f in facts)
+
+
+def test_list_tables_matches_files() -> None:
+    infos = {t.name: t for t in list_tables()}
+    assert set(infos) == set(TABLE_NAMES)
+    for info in infos.values():
+        with Path(info.path).open(newline="", encoding="utf-8") as handle:
+            assert info.rows == sum(1 for _ in csv.DictReader(handle))
+        assert info.sources and info.license
+    assert infos["grid_intensity_country"].years == (2019, 2024)
+    assert "CC BY 4.0" in infos["grid_intensity_country"].license
+    assert "Apache-2.0" in infos["cloud_regions"].license
+
+
+def test_sources_md_names_every_licence() -> None:
+    text = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    for needle in (
+        "CC BY 4.0",
+        "Apache-2.0",
+        "eGRID",
+        "DCCEEW",
+        "Open Government Licence - Canada",
+        "MIT",
+        "Green Algorithms",
+        "Patterson",
+        "Our World in Data",
+    ):
+        assert needle in text
