@@ -1,5 +1,8 @@
-"""Energy meters: one protocol, several backends (NVML, RAPL, amdsmi, estimates)."""
+"""Energy meters: one protocol, several backends (NVML, RAPL, amdsmi, estimates).
 
-from mlfootprint.meters.base import Meter, MeterProvider, ProbeResult
+Discovery lives in ``mlfootprint.meters.discovery`` (``default_providers``, ``open_meters``).
+"""
 
-__all__ = ["Meter", "MeterProvider", "ProbeResult"]
+from mlfootprint.meters.base import BoundedMeter, Meter, MeterProvider, ParameterisedMeter, ProbeResult
+
+__all__ = ["BoundedMeter", "Meter", "MeterProvider", "ParameterisedMeter", "ProbeResult"]

@@ -12,7 +12,7 @@ from typing import Protocol, runtime_checkable
 
 from mlfootprint.clock import Clock
 
-__all__ = ["Meter", "MeterProvider", "ProbeResult"]
+__all__ = ["BoundedMeter", "Meter", "MeterProvider", "ParameterisedMeter", "ProbeResult"]
 
 
 @runtime_checkable
@@ -70,4 +70,24 @@ class MeterProvider(Protocol):
 
     def open(self, *, clock: Clock) -> list[Meter]:
         """Open every meter this provider offers. Raises ``MeterUnavailableError`` if ``probe`` fails."""
+        ...
+
+
+@runtime_checkable
+class BoundedMeter(Meter, Protocol):
+    """A meter that also knows the low and high ends of its cumulative energy (estimates, rated accuracy).
+
+    ``energy_bounds_j()`` returns ``(low_j, high_j)`` at the latest ``read_energy_j()`` without reading
+    again; windows are subtraction, as for the central value.
+    """
+
+    def energy_bounds_j(self) -> tuple[float, float]: ...
+
+
+@runtime_checkable
+class ParameterisedMeter(Meter, Protocol):
+    """A meter (usually an estimate) whose model parameters belong in the report, with their sources."""
+
+    def parameters(self) -> dict[str, float | str]:
+        """Named parameters, e.g. ``{"tdp_w": 180.0, "cores_share": 2.0, "idle_frac": 0.3, ...}``."""
         ...

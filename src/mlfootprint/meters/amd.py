@@ -1,0 +1,229 @@
+"""AMD GPUs through ``amdsmi`` (optional extra: ``pip install 'mlfootprint[amd]'``).
+
+The energy accumulator (``amdsmi_get_energy_count``: a count of ``counter_resolution`` microjoules)
+is read where the GPU supports it; otherwise the socket power (W) is sampled and integrated. The
+library is injected (``amdsmi=``; tests pass ``mlfootprint.testing.FakeAMDSMI``) and the real module is
+imported lazily. Errors become ``MeterError`` / ``MeterUnavailableError``; ``HIP_VISIBLE_DEVICES`` and
+``ROCR_VISIBLE_DEVICES`` are honoured as lists of indices.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from mlfootprint.clock import Clock
+from mlfootprint.errors import MeterError, MeterUnavailableError
+from mlfootprint.meters.base import Meter, ProbeResult
+from mlfootprint.meters.integrating import IntegratingMeter
+
+__all__ = ["AMDSMILibrary", "AMDSMIMeter", "AMDSMIProvider"]
+
+_INDEX = re.compile(r"^\d+$")
+
+
+class AMDSMILibrary(Protocol):
+    """The part of ``amdsmi`` that mlfootprint calls (``FakeAMDSMI`` implements exactly this)."""
+
+    @property
+    def AmdSmiException(self) -> type[Exception]: ...
+
+    def amdsmi_init(self) -> None: ...
+    def amdsmi_shut_down(self) -> None: ...
+    def amdsmi_get_processor_handles(self) -> list[Any]: ...
+    def amdsmi_get_gpu_asic_info(self, handle: Any) -> dict[str, Any]: ...
+    def amdsmi_get_energy_count(self, handle: Any) -> dict[str, Any]: ...
+    def amdsmi_get_power_info(self, handle: Any) -> dict[str, Any]: ...
+
+
+def _load_amdsmi() -> AMDSMILibrary:
+    chatter = io.StringIO()  # amdsmi prints to stdout/stderr when ROCm is missing; keep our output clean
+    try:
+        with contextlib.redirect_stdout(chatter), contextlib.redirect_stderr(chatter):
+            import amdsmi  # lazily: optional extra
+    except ImportError as exc:
+        raise MeterUnavailableError(
+            "the amdsmi Python package is not installed; pip install 'mlfootprint[amd]' (ROCm 6+)"
+        ) from exc
+    except (KeyError, OSError) as exc:  # amdsmi raises these when ROCm's libamd_smi.so is missing
+        raise MeterUnavailableError(
+            f"amdsmi is installed but cannot load ROCm's libamd_smi.so ({exc!r}); install ROCm 6+"
+        ) from exc
+    library: AMDSMILibrary = amdsmi
+    return library
+
+
+def _visible(env: Mapping[str, str], count: int) -> list[int]:
+    chosen = list(range(count))
+    for variable in ("ROCR_VISIBLE_DEVICES", "HIP_VISIBLE_DEVICES"):
+        value = env.get(variable)
+        if value is None:
+            continue
+        narrowed: list[int] = []
+        for token in (t.strip() for t in value.split(",")):
+            if not _INDEX.match(token) or int(token) >= len(chosen) or chosen[int(token)] in narrowed:
+                break
+            narrowed.append(chosen[int(token)])
+        chosen = narrowed
+    return chosen
+
+
+class AMDSMIMeter:
+    """One AMD GPU: energy accumulator where supported, else integrated socket power."""
+
+    def __init__(self, index: int, handle: Any, *, amdsmi: AMDSMILibrary, clock: Clock) -> None:
+        self._amdsmi = amdsmi
+        self._index = index
+        self._handle = handle
+        self._closed = False
+        info = self._call("amdsmi_get_gpu_asic_info", handle)
+        self.name = str(info.get("market_name") or f"AMD GPU {index}")
+        self._start_j: float | None = None
+        self._last_j = 0.0
+        self._gauge: IntegratingMeter | None = None
+        try:
+            self._start_j = self._counter_j()
+        except amdsmi.AmdSmiException:
+            self._start_j = None
+        if self._start_j is not None:
+            self._last_j = self._start_j
+            self._source = f"amdsmi energy counter ({self.name})"
+        else:
+            self._source = f"amdsmi power samples, integrated ({self.name})"
+            self._gauge = IntegratingMeter(
+                self._power_w, clock=clock, meter_id=self.meter_id, component="gpu", source=self._source
+            )
+        self._energy_j = 0.0
+
+    def _call(self, function: str, *args: Any) -> Any:
+        try:
+            return getattr(self._amdsmi, function)(*args)
+        except self._amdsmi.AmdSmiException as exc:
+            raise MeterError(f"amdsmi {function} failed for GPU {self._index}: {exc}") from exc
+
+    def _counter_j(self) -> float:
+        data = self._amdsmi.amdsmi_get_energy_count(self._handle)
+        count = data.get("energy_accumulator", data.get("power"))
+        resolution = data.get("counter_resolution")
+        if not isinstance(count, (int, float)) or not isinstance(resolution, (int, float)):
+            raise MeterError(f"amdsmi energy count of GPU {self._index} is malformed: {data!r}")
+        return float(count) * float(resolution) / 1e6
+
+    def _power_w(self) -> float:
+        data = self._call("amdsmi_get_power_info", self._handle)
+        for key in ("current_socket_power", "average_socket_power"):
+            value = data.get(key)
+            if isinstance(value, (int, float)):
+                return float(value)
+        raise MeterError(f"amdsmi reports no socket power for GPU {self._index}: {data!r}")
+
+    @property
+    def meter_id(self) -> str:
+        return f"amdsmi:{self._index}"
+
+    @property
+    def component(self) -> str:
+        return "gpu"
+
+    @property
+    def method(self) -> str:
+        return "counter" if self._gauge is None else "sampled-power"
+
+    @property
+    def source(self) -> str:
+        return self._source
+
+    @property
+    def is_estimate(self) -> bool:
+        return False
+
+    def read_energy_j(self) -> float:
+        if self._closed:
+            raise MeterError(f"meter {self.meter_id} is closed")
+        if self._gauge is not None:
+            self._energy_j = self._gauge.read_energy_j()
+            return self._energy_j
+        try:
+            current = self._counter_j()
+        except self._amdsmi.AmdSmiException as exc:
+            raise MeterError(f"amdsmi energy count failed for GPU {self._index}: {exc}") from exc
+        if current < self._last_j:
+            raise MeterError(f"amdsmi energy counter of GPU {self._index} went backwards")
+        self._last_j = current
+        self._energy_j = current - (self._start_j or 0.0)
+        return self._energy_j
+
+    def energy_bounds_j(self) -> tuple[float, float]:
+        return (self._energy_j, self._energy_j)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._amdsmi.amdsmi_shut_down()
+
+
+class AMDSMIProvider:
+    """One ``AMDSMIMeter`` per visible AMD GPU."""
+
+    name = "amdsmi"
+
+    def __init__(self, *, amdsmi: AMDSMILibrary | None = None, env: Mapping[str, str] | None = None) -> None:
+        self._amdsmi = amdsmi
+        self._env = os.environ if env is None else env
+
+    def _init(self) -> tuple[AMDSMILibrary, list[Any]]:
+        library = self._amdsmi or _load_amdsmi()
+        self._amdsmi = library
+        try:
+            library.amdsmi_init()
+        except library.AmdSmiException as exc:
+            raise MeterUnavailableError(f"amdsmi could not initialise: {exc}") from exc
+        try:
+            handles = list(library.amdsmi_get_processor_handles())
+        except library.AmdSmiException as exc:
+            library.amdsmi_shut_down()
+            raise MeterUnavailableError(f"amdsmi could not list the GPUs: {exc}") from exc
+        return library, handles
+
+    def probe(self) -> ProbeResult:
+        try:
+            library, handles = self._init()
+        except MeterUnavailableError as exc:
+            return ProbeResult(
+                provider=self.name,
+                available=False,
+                reason=str(exc),
+                fix="on a machine with AMD GPUs: install ROCm 6+ and pip install 'mlfootprint[amd]'",
+            )
+        library.amdsmi_shut_down()
+        visible = _visible(self._env, len(handles))
+        if not visible:
+            return ProbeResult(provider=self.name, available=False, reason="no AMD GPU is visible", fix=None)
+        return ProbeResult(
+            provider=self.name,
+            available=True,
+            reason=f"{len(visible)} AMD GPU(s) visible",
+            devices=tuple(str(i) for i in visible),
+        )
+
+    def open(self, *, clock: Clock) -> list[Meter]:
+        library, handles = self._init()
+        visible = _visible(self._env, len(handles))
+        library.amdsmi_shut_down()
+        if not visible:
+            raise MeterUnavailableError("no AMD GPU is visible")
+        meters: list[Meter] = []
+        try:
+            for index in visible:
+                library.amdsmi_init()
+                meters.append(AMDSMIMeter(index, handles[index], amdsmi=library, clock=clock))
+        except MeterError:
+            library.amdsmi_shut_down()
+            for meter in meters:
+                meter.close()
+            raise
+        return meters
