@@ -79,6 +79,8 @@ def parse_duration_s(text: str) -> float:
 
     Raises ``ValueError`` naming the text when it is malformed, negative or zero.
     """
+    if text.strip().startswith("-"):
+        raise ValueError(f"{text!r} must be a positive duration")
     match = _DURATION.match(text)
     if not match:
         raise ValueError(f"{text!r} is not a duration (use e.g. 90s, 30m, 6h, 2d)")
