@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mlfootprint.errors import MlfootprintError
-    from mlfootprint.estimate import EstimateResult, estimate
+    from mlfootprint.estimator import EstimateResult, estimate
     from mlfootprint.tracking.tracker import Tracker, track
 
 __version__ = "0.1.0"
@@ -19,8 +19,8 @@ __version__ = "0.1.0"
 __all__ = ["EstimateResult", "MlfootprintError", "Tracker", "__version__", "estimate", "track"]
 
 _LAZY = {
-    "estimate": "mlfootprint.estimate",
-    "EstimateResult": "mlfootprint.estimate",
+    "estimate": "mlfootprint.estimator",
+    "EstimateResult": "mlfootprint.estimator",
     "track": "mlfootprint.tracking.tracker",
     "Tracker": "mlfootprint.tracking.tracker",
     "MlfootprintError": "mlfootprint.errors",
