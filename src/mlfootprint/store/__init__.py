@@ -1,1 +1,76 @@
-"""mlfootprint.store"""
+"""The run ledger: every tracked run, its components, phases and samples, in SQLite or PostgreSQL.
+
+``open_store()`` opens the per-user SQLite file (or ``$MLFOOTPRINT_DB``); ``open_store(url)`` opens
+``sqlite:///PATH`` or ``postgresql://...``. See ``docs/store.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from mlfootprint.clock import Clock, SystemClock
+from mlfootprint.config import default_db_url
+from mlfootprint.errors import InvalidValueError, StoreError
+from mlfootprint.records import RunRecord, Sample
+from mlfootprint.store.dialect import dialect_for
+from mlfootprint.store.ids import new_run_id
+from mlfootprint.store.ledger import SQLStore
+from mlfootprint.store.liveness import effective_status
+from mlfootprint.store.schema import SCHEMA_VERSION
+from mlfootprint.store.url import StoreURL, mask_password, parse_store_url
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "RunStore",
+    "SQLStore",
+    "StoreURL",
+    "effective_status",
+    "mask_password",
+    "new_run_id",
+    "open_store",
+    "parse_store_url",
+]
+
+
+class RunStore(Protocol):
+    """What the tracker, the reports and the command line need from a ledger."""
+
+    url: str
+
+    def save(self, run: RunRecord, samples: Sequence[Sample] = ()) -> None: ...
+
+    def get_run(self, run_id: str) -> RunRecord: ...
+
+    def list_runs(self, *, project: str | None = None, limit: int | None = None) -> list[RunRecord]: ...
+
+    def samples(self, run_id: str, meter_id: str | None = None) -> list[Sample]: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str | None = None, *, clock: Clock | None = None, timeout_s: float = 10.0) -> SQLStore:
+    """Open (creating and migrating as needed) the run ledger at ``url``.
+
+    Args:
+        url: ``sqlite:///PATH``, ``postgresql://...`` or ``postgres://...``; None means ``$MLFOOTPRINT_DB``,
+            else ``sqlite:///<MLFOOTPRINT_HOME or ~/.local/share/mlfootprint>/runs.sqlite3``.
+        clock: where "now" comes from when deciding whether a silent run was interrupted.
+        timeout_s: how long one operation may wait for other writers before ``StoreError``.
+
+    Raises:
+        InvalidValueError: the URL has no known form (exit status 2).
+        StoreError: the ledger cannot be opened (unreadable or not a database: the file is left untouched).
+    """
+    if timeout_s <= 0:
+        raise InvalidValueError("timeout_s", timeout_s, "must be positive")
+    parsed = parse_store_url(default_db_url() if url is None else url)
+    dialect = dialect_for(parsed, timeout_s=timeout_s)
+    try:
+        return SQLStore(
+            display_url=parsed.display, dialect=dialect, clock=clock or SystemClock(), timeout_s=timeout_s
+        )
+    except StoreError as exc:
+        if parsed.backend == "sqlite" and parsed.path is not None and parsed.path.exists():
+            raise StoreError(f"{exc} (the file was left as it is; move it aside or pass --db)") from None
+        raise

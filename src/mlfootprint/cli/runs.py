@@ -1,0 +1,249 @@
+"""``mlfootprint runs [list|show ID|delete ID --yes]``: the run ledger."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from typing import Any
+
+from mlfootprint.cli._common import add_db_arg, add_format_arg, positive_int, print_json
+from mlfootprint.errors import UsageError
+from mlfootprint.records import RunRecord
+
+__all__ = ["energy_text", "format_run", "format_run_list", "mass_text", "register"]
+
+
+def register(subparsers: Any) -> None:
+    """Add ``runs`` and its subcommands to the top-level parser."""
+    runs = subparsers.add_parser(
+        "runs", help="the run ledger: list, show or delete stored runs", description=__doc__
+    )
+    # `mlfootprint runs [--project P] [--limit N] [--db URL] [--format F]` is `runs list ...`; these take
+    # their own names so that a subcommand's defaults cannot overwrite them.
+    runs.add_argument("--project", dest="runs_project", default=None, help="only runs of this project")
+    runs.add_argument("--limit", dest="runs_limit", type=positive_int, default=None, metavar="N")
+    runs.add_argument("--db", dest="runs_db", default=None, metavar="URL", help="run ledger URL")
+    runs.add_argument("--format", dest="runs_format", choices=["text", "json"], default=None)
+    runs.set_defaults(func=_list, project=None, limit=None, db=None, format="text")
+    sub = runs.add_subparsers(dest="runs_command", metavar="SUBCOMMAND", parser_class=type(runs))
+
+    lister = sub.add_parser("list", help="stored runs, newest first")
+    lister.add_argument("--project", default=None, help="only runs of this project")
+    lister.add_argument("--limit", type=positive_int, default=None, metavar="N", help="at most N runs")
+    add_db_arg(lister)
+    add_format_arg(lister)
+    lister.set_defaults(func=_list)
+
+    shower = sub.add_parser("show", help="one run: energy per component, CO2e and their sources, phases")
+    shower.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of at least 6 characters")
+    add_db_arg(shower)
+    add_format_arg(shower)
+    shower.set_defaults(func=_show)
+
+    deleter = sub.add_parser("delete", help="delete one run with its phases and samples")
+    deleter.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of at least 6 characters")
+    deleter.add_argument("--yes", action="store_true", help="really delete it")
+    add_db_arg(deleter)
+    deleter.set_defaults(func=_delete)
+
+
+def _merge_outer_options(args: argparse.Namespace) -> None:
+    """Options given before the subcommand (``runs --db URL show ID``) apply unless given after it."""
+    for name in ("project", "limit", "db"):
+        if getattr(args, name, None) is None:
+            setattr(args, name, getattr(args, f"runs_{name}", None))
+    if getattr(args, "format", "text") == "text" and getattr(args, "runs_format", None):
+        args.format = args.runs_format
+
+
+def _list(args: argparse.Namespace) -> int:
+    from mlfootprint.serialize import run_to_dict
+    from mlfootprint.store import open_store
+
+    _merge_outer_options(args)
+    store = open_store(args.db)
+    try:
+        runs = store.list_runs(project=args.project, limit=args.limit)
+    finally:
+        store.close()
+    if args.format == "json":
+        print_json({"runs": [run_to_dict(r) for r in runs]})
+    else:
+        print(format_run_list(runs, ledger=store.url))
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from mlfootprint.serialize import run_to_dict
+    from mlfootprint.store import open_store
+
+    _merge_outer_options(args)
+    store = open_store(args.db)
+    try:
+        run = store.get_run(args.run_id)
+    finally:
+        store.close()
+    if args.format == "json":
+        print_json(run_to_dict(run))
+    else:
+        print(format_run(run))
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    from mlfootprint.store import open_store
+
+    _merge_outer_options(args)
+    store = open_store(args.db)
+    try:
+        run = store.get_run(args.run_id)
+        if not args.yes:
+            raise UsageError(f"not deleting run {run.id} ({run.project}/{run.name}) without --yes")
+        store.delete_run(run.id)
+    finally:
+        store.close()
+    print(f"deleted run {run.id} ({run.project}/{run.name}) from {store.url}")
+    return 0
+
+
+# -- text rendering (pure) ----------------------------------------------------------------------------
+
+
+def _n(value: float) -> str:
+    """A number to 3 significant digits, plainly written."""
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e6:
+        return f"{value:.3g}" if abs(value) >= 100 else f"{value:.3g}".rstrip(".")
+    return f"{value:.2e}"
+
+
+def _scaled(value: float, units: tuple[tuple[str, float], ...]) -> tuple[float, str]:
+    for unit, factor in units:
+        if abs(value) >= factor:
+            return factor, unit
+    return units[-1][1], units[-1][0]
+
+
+_ENERGY_UNITS = (("MWh", 3.6e9), ("kWh", 3.6e6), ("Wh", 3.6e3), ("J", 1.0))
+_MASS_UNITS = (("t", 1e6), ("kg", 1e3), ("g", 1.0))
+
+
+def energy_text(energy_j: float, low_j: float | None = None, high_j: float | None = None) -> str:
+    """``"12.3 kWh [11.0-14.1]"``: J in the largest unit that keeps the value at least 1."""
+    factor, unit = _scaled(energy_j, _ENERGY_UNITS)
+    text = f"{_n(energy_j / factor)} {unit}"
+    if low_j is not None and high_j is not None:
+        text += f" [{_n(low_j / factor)}-{_n(high_j / factor)}]"
+    return text
+
+
+def mass_text(mass_g: float, low_g: float | None = None, high_g: float | None = None) -> str:
+    """``"4.56 kg [3.9-5.2]"``: g in the largest unit that keeps the value at least 1."""
+    factor, unit = _scaled(mass_g, _MASS_UNITS)
+    text = f"{_n(mass_g / factor)} {unit} CO2e"
+    if low_g is not None and high_g is not None:
+        text += f" [{_n(low_g / factor)}-{_n(high_g / factor)}]"
+    return text
+
+
+def _duration(seconds: float) -> str:
+    whole = int(seconds)
+    h, rest = divmod(whole, 3600)
+    m, s = divmod(rest, 60)
+    if h:
+        return f"{h}h {m:02d}m {s:02d}s"
+    if m:
+        return f"{m}m {s:02d}s"
+    return f"{seconds:.1f} s"
+
+
+def _time(run_time: Any) -> str:
+    from mlfootprint.serialize import format_time
+
+    text = format_time(run_time)
+    return "-" if text is None else text[:19].replace("T", " ") + " UTC"
+
+
+def _status(run: RunRecord) -> str:
+    if run.status == "failed" and run.exit_code is not None:
+        return f"failed (exit code {run.exit_code})"
+    if run.status == "finished" and run.exit_code not in (None, 0):
+        return f"finished (exit code {run.exit_code})"
+    if run.status == "interrupted":
+        last = _time(run.heartbeat_at or run.started_at)
+        return f"interrupted (the tracker stopped reporting; figures up to its last flush at {last})"
+    return run.status
+
+
+def format_run_list(runs: list[RunRecord], *, ledger: str) -> str:
+    """A table of runs, newest first."""
+    if not runs:
+        return f"no runs in {ledger}"
+    header = ("ID", "STARTED (UTC)", "STATUS", "PROJECT/NAME", "DURATION", "ENERGY", "CO2e")
+    rows = [
+        (
+            r.id,
+            _time(r.started_at)[:16],
+            r.status,
+            f"{r.project}/{r.name}",
+            _duration(r.duration_s),
+            energy_text(r.energy_j),
+            mass_text(r.co2e_g).removesuffix(" CO2e"),
+        )
+        for r in runs
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
+    ]
+    lines.append(f"{len(runs)} run(s) in {ledger}")
+    return "\n".join(lines)
+
+
+def format_run(run: RunRecord) -> str:
+    """A readable summary of one run: what was measured, how, and where each factor came from."""
+    out = [f"Run {run.id}  {run.project}/{run.name}", f"  status      {_status(run)}"]
+    out.append(
+        f"  time        {_time(run.started_at)} -> {_time(run.ended_at)}  ({_duration(run.duration_s)})"
+    )
+    where = f"{run.hostname or '?'}" + (f", pid {run.pid}" if run.pid is not None else "")
+    out.append(f"  host        {where}; scope {run.scope}")
+    if run.command:
+        out.append(f"  command     {shlex.join(run.command)}")
+    if run.tags:
+        out.append(f"  tags        {', '.join(f'{k}={v}' for k, v in run.tags.items())}")
+    out.append("")
+    out.append(f"IT energy (before PUE): {energy_text(run.it_energy_j)}")
+    for c in run.components:
+        kind = "estimated" if c.is_estimate else "measured"
+        energy = energy_text(c.energy_j, c.energy_j_low, c.energy_j_high)
+        out.append(f"  {c.component:<5} {c.meter_id:<16} {energy:<26} {kind}, {c.method}: {c.source}")
+    if not run.components:
+        out.append("  (no meter reported energy)")
+    out.append(
+        f"Facility energy: {energy_text(run.energy_j, run.energy_j_low, run.energy_j_high)}"
+        f" = IT energy x PUE {run.pue:g} (PUE: {run.pue_source})"
+    )
+    zone = ", ".join(x for x in (run.region, run.intensity_zone) if x)
+    out.append(
+        f"Emissions: {mass_text(run.co2e_g, run.co2e_g_low, run.co2e_g_high)}"
+        f" at {_n(run.intensity_g_per_kwh)} g/kWh ({run.intensity_resolution} intensity"
+        + (f", {zone}" if zone else "")
+        + f"; {run.intensity_source})"
+    )
+    if run.co2e_g_net is not None:
+        out.append(f"  net of carbon-free energy: {mass_text(run.co2e_g_net)}")
+    if run.phases:
+        out.append("")
+        out.append("Phases (IT energy):")
+        for p in run.phases:
+            name = f"{p.parent} > {p.name}" if p.parent else p.name
+            out.append(f"  {name:<24} {_duration(p.duration_s):>12}  {energy_text(p.energy_j)}")
+    if run.assumptions:
+        out.append("")
+        out.append("Assumptions:")
+        for a in run.assumptions:
+            unit = f" {a.unit}" if a.unit else ""
+            out.append(f"  {a.name} = {a.value}{unit} ({a.source})")
+    return "\n".join(out)

@@ -1,0 +1,208 @@
+"""The thin layer where SQLite and PostgreSQL differ: connecting, placeholders, types, locking, errors.
+
+Everything else (the schema, every query) is shared SQL written with ``?`` placeholders and
+``{time}``/``{float}``/``{int}`` type slots that the dialect fills in.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from mlfootprint.errors import StoreError
+from mlfootprint.store.url import StoreURL
+
+__all__ = ["Dialect", "PostgresDialect", "SQLiteDialect", "dialect_for", "one_line"]
+
+#: key of the PostgreSQL advisory lock that serialises schema migrations (arbitrary, fixed)
+MIGRATION_LOCK_KEY = 0x6D6C6670  # "mlfp"
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception's message on one line."""
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class Dialect(Protocol):
+    """What differs between the backends."""
+
+    name: str
+    types: dict[str, str]
+    error_types: tuple[type[BaseException], ...]
+
+    def connect(self) -> Any: ...
+
+    def sql(self, text: str) -> str: ...
+
+    def transaction(self, conn: Any, *, write: bool) -> contextlib.AbstractContextManager[None]: ...
+
+    def migration_lock(self, conn: Any) -> contextlib.AbstractContextManager[None]: ...
+
+    def has_table(self, conn: Any, table: str) -> bool: ...
+
+    def is_transient(self, exc: BaseException) -> bool: ...
+
+    def to_db_time(self, at: datetime | None) -> Any: ...
+
+    def from_db_time(self, value: Any) -> datetime | None: ...
+
+
+class SQLiteDialect:
+    """SQLite in WAL mode: readers never block the writer; writers queue on a busy timeout."""
+
+    name = "sqlite"
+    error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
+
+    def __init__(self, url: StoreURL, *, busy_timeout_s: float) -> None:
+        self.types = {"time": "TEXT", "float": "REAL", "int": "INTEGER", "text": "TEXT"}
+        self._url = url
+        self._busy_timeout_ms = max(1, int(busy_timeout_s * 1000))
+
+    def connect(self) -> Any:
+        path = self._url.path
+        if path is not None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(
+                    f"cannot create the folder of run ledger {self._url.display}: {exc}"
+                ) from None
+            if path.exists() and not path.is_file():
+                raise StoreError(f"run ledger {self._url.display} is not a file")
+        conn = sqlite3.connect(
+            self._url.dsn, timeout=self._busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+            if path is not None:
+                conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a committed flush survives a power cut too, not only a killed process.
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.Error:
+            conn.close()
+            raise
+        return conn
+
+    def sql(self, text: str) -> str:
+        return text
+
+    @contextlib.contextmanager
+    def transaction(self, conn: Any, *, write: bool) -> Iterator[None]:
+        # IMMEDIATE takes the write lock up front (waiting on busy_timeout), so a writer never fails
+        # half-way through on a lock upgrade.
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextlib.contextmanager
+    def migration_lock(self, conn: Any) -> Iterator[None]:
+        """Nothing to do: the ``BEGIN IMMEDIATE`` of the migration already excludes every other writer."""
+        yield
+
+    def has_table(self, conn: Any, table: str) -> bool:
+        row = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        return row is not None
+
+    def is_transient(self, exc: BaseException) -> bool:
+        text = str(exc).lower()
+        return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+
+    def to_db_time(self, at: datetime | None) -> Any:
+        if at is None:
+            return None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone.utc)
+        # fixed width, so that text order is time order
+        return at.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+    def from_db_time(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromisoformat(str(value).rstrip("Z")).replace(tzinfo=timezone.utc)
+
+
+class PostgresDialect:
+    """PostgreSQL through psycopg 3 (``pip install 'mlfootprint[postgres]'``)."""
+
+    name = "postgresql"
+
+    def __init__(self, url: StoreURL, *, connect_timeout_s: float) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError(
+                f"run ledger {url.display} needs psycopg: pip install 'mlfootprint[postgres]'"
+            ) from None
+        self._psycopg = psycopg
+        self.types = {"time": "TIMESTAMPTZ", "float": "DOUBLE PRECISION", "int": "BIGINT", "text": "TEXT"}
+        self._url = url
+        self._connect_timeout_s = max(1, int(connect_timeout_s))
+        self.error_types: tuple[type[BaseException], ...] = (psycopg.Error,)
+
+    def connect(self) -> Any:
+        return self._psycopg.connect(
+            self._url.dsn,
+            autocommit=True,
+            connect_timeout=self._connect_timeout_s,
+            application_name="mlfootprint",
+        )
+
+    def sql(self, text: str) -> str:
+        return text.replace("?", "%s")
+
+    @contextlib.contextmanager
+    def transaction(self, conn: Any, *, write: bool) -> Iterator[None]:
+        with conn.transaction():
+            yield
+
+    @contextlib.contextmanager
+    def migration_lock(self, conn: Any) -> Iterator[None]:
+        """A session advisory lock, taken before the migration's transaction begins.
+
+        Taken inside the transaction instead, the transaction's catalog snapshot could predate the tables
+        another process created while this one waited for the lock.
+        """
+        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
+        try:
+            yield
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK_KEY,))
+
+    def has_table(self, conn: Any, table: str) -> bool:
+        row = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()
+        return row is not None and row[0] is not None
+
+    def is_transient(self, exc: BaseException) -> bool:
+        errors = self._psycopg.errors
+        return isinstance(
+            exc, (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
+        )
+
+    def to_db_time(self, at: datetime | None) -> Any:
+        if at is not None and at.tzinfo is None:
+            return at.replace(tzinfo=timezone.utc)
+        return at
+
+    def from_db_time(self, value: Any) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise StoreError(f"unexpected time value {value!r} in the run ledger")
+        return value.astimezone(timezone.utc)
+
+
+def dialect_for(url: StoreURL, *, timeout_s: float) -> Dialect:
+    """The dialect for a parsed URL."""
+    if url.backend == "sqlite":
+        return SQLiteDialect(url, busy_timeout_s=min(2.0, timeout_s))
+    return PostgresDialect(url, connect_timeout_s=timeout_s)

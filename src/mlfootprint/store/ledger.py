@@ -1,0 +1,321 @@
+"""The run ledger: one class over shared SQL, for SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from mlfootprint.clock import Clock
+from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError, closest_names
+from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, Sample
+from mlfootprint.serialize import RUN_STATUSES
+from mlfootprint.store.dialect import Dialect, one_line
+from mlfootprint.store.liveness import with_effective_status
+from mlfootprint.store.schema import current_version, migrate
+from mlfootprint.store.sql import (
+    CHUNK,
+    COMPONENT_COLUMNS,
+    INSERT_COMPONENT,
+    INSERT_PHASE,
+    INSERT_SAMPLE,
+    PHASE_COLUMNS,
+    RUN_COLUMNS,
+    SELECT_RUNS,
+    TIME_COLUMNS,
+    UPSERT_RUN,
+    to_json,
+)
+
+__all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
+
+T = TypeVar("T")
+
+#: the shortest id prefix that ``get_run`` accepts in place of a whole id
+MIN_PREFIX_LENGTH = 6
+
+
+class SQLStore:
+    """A run ledger in SQLite or PostgreSQL (see ``mlfootprint.store.open_store``).
+
+    Thread-safe (one connection, used under a lock). Write conflicts with other processes are retried
+    with jittered back-off until ``timeout_s`` has passed, then ``StoreError`` is raised.
+    """
+
+    def __init__(self, *, display_url: str, dialect: Dialect, clock: Clock, timeout_s: float) -> None:
+        self.url = display_url
+        self.backend = dialect.name
+        self._dialect = dialect
+        self._clock = clock
+        self._timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._conn = self._retry("open", lambda: dialect.connect(), connected=False)
+        try:
+            self._retry("migrate", lambda: migrate(dialect, self._conn, display=self.url, now=clock.now()))
+        except BaseException:
+            self.close()
+            raise
+
+    # -- plumbing -------------------------------------------------------------------------------------
+
+    def _retry(self, what: str, fn: Callable[[], T], *, connected: bool = True) -> T:
+        if connected and self._conn is None:
+            raise StoreError(f"run ledger {self.url} is closed")
+        deadline = time.monotonic() + self._timeout_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with self._lock:
+                    return fn()
+            except self._dialect.error_types as exc:
+                transient = self._dialect.is_transient(exc)
+                if transient and time.monotonic() < deadline:
+                    time.sleep(min(0.25, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
+                    continue
+                hint = f" (still busy after {attempt} attempts in {self._timeout_s:g} s)" if transient else ""
+                raise StoreError(f"cannot {what} run ledger {self.url}: {one_line(exc)}{hint}") from None
+
+    def _q(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = self._conn.execute(self._dialect.sql(sql), tuple(params)).fetchall()
+        return rows
+
+    def _many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._conn.cursor().executemany(self._dialect.sql(sql), [tuple(r) for r in rows])
+
+    # -- writing --------------------------------------------------------------------------------------
+
+    def save(self, run: RunRecord, samples: Sequence[Sample] = ()) -> None:
+        """Upsert the run (totals so far, status, heartbeat, components, phases) and append ``samples``.
+
+        One transaction: after a crash the ledger holds either the previous flush or this one, whole.
+        Saving the same run and samples again changes nothing (samples are keyed by run, meter and t_s).
+        """
+        if run.status not in RUN_STATUSES:
+            raise InvalidValueError("status", run.status, f"must be one of {', '.join(RUN_STATUSES)}")
+        d = self._dialect
+        values: dict[str, Any] = {c: getattr(run, c, None) for c in RUN_COLUMNS}
+        for column in TIME_COLUMNS:
+            values[column] = d.to_db_time(values[column])
+        values["tags_json"] = to_json(dict(run.tags), "tags")
+        values["command_json"] = to_json(list(run.command), "command")
+        values["assumptions_json"] = to_json(
+            [{"name": a.name, "value": a.value, "unit": a.unit, "source": a.source} for a in run.assumptions],
+            "assumptions",
+        )
+        values["extra_json"] = to_json(dict(run.extra), "extra")
+        run_row = [values[c] for c in RUN_COLUMNS]
+        component_rows = [
+            (
+                run.id,
+                i,
+                c.meter_id,
+                c.component,
+                c.source,
+                c.method,
+                int(c.is_estimate),
+                c.energy_j,
+                c.energy_j_low,
+                c.energy_j_high,
+            )
+            for i, c in enumerate(run.components)
+        ]
+        phase_rows = [
+            (
+                run.id,
+                i,
+                p.name,
+                p.parent,
+                d.to_db_time(p.started_at),
+                d.to_db_time(p.ended_at),
+                p.duration_s,
+                p.energy_j,
+                to_json(dict(p.components), "phase components"),
+            )
+            for i, p in enumerate(run.phases)
+        ]
+        sample_rows = [
+            (run.id, s.meter_id, s.t_s, d.to_db_time(s.at), s.energy_j, s.power_w) for s in samples
+        ]
+
+        def write() -> None:
+            with d.transaction(self._conn, write=True):
+                self._conn.execute(d.sql(UPSERT_RUN), run_row)
+                self._conn.execute(d.sql("DELETE FROM components WHERE run_id = ?"), (run.id,))
+                self._conn.execute(d.sql("DELETE FROM phases WHERE run_id = ?"), (run.id,))
+                self._many(INSERT_COMPONENT, component_rows)
+                self._many(INSERT_PHASE, phase_rows)
+                self._many(INSERT_SAMPLE, sample_rows)
+
+        self._retry("write to", write)
+
+    def delete_run(self, run_id: str) -> str:
+        """Delete a run with its components, phases and samples; return its full id."""
+
+        def delete() -> str:
+            with self._dialect.transaction(self._conn, write=True):
+                full = self._resolve(run_id)
+                for table in ("samples", "phases", "components"):
+                    self._conn.execute(self._dialect.sql(f"DELETE FROM {table} WHERE run_id = ?"), (full,))
+                self._conn.execute(self._dialect.sql("DELETE FROM runs WHERE id = ?"), (full,))
+                return full
+
+        return self._retry("delete from", delete)
+
+    # -- reading --------------------------------------------------------------------------------------
+
+    def _resolve(self, run_id: str) -> str:
+        if self._q("SELECT id FROM runs WHERE id = ?", (run_id,)):
+            return run_id
+        if len(run_id) >= MIN_PREFIX_LENGTH:
+            n = len(run_id)
+            rows = self._q(
+                "SELECT id FROM runs WHERE substr(id, 1, ?) IN (?, ?) ORDER BY id LIMIT 6",
+                (n, run_id, run_id.upper()),
+            )
+            if len(rows) == 1:
+                return str(rows[0][0])
+            if rows:
+                ids = ", ".join(str(r[0]) for r in rows[:5])
+                raise RunNotFoundError(f"run id prefix {run_id!r} is ambiguous: it matches {ids}")
+        known = [str(r[0]) for r in self._q("SELECT id FROM runs ORDER BY started_at DESC LIMIT 2000")]
+        if not known:
+            raise RunNotFoundError(f"unknown run id {run_id!r}; the ledger {self.url} holds no runs")
+        near = closest_names(run_id, known)
+        hint = f"; closest: {', '.join(near)}" if near else f"; latest: {', '.join(known[:3])}"
+        raise RunNotFoundError(f"unknown run id {run_id!r}{hint}")
+
+    def _build(self, rows: list[tuple[Any, ...]]) -> list[RunRecord]:
+        d = self._dialect
+        ids = [str(r[0]) for r in rows]
+        components: dict[str, list[ComponentEnergy]] = {i: [] for i in ids}
+        phases: dict[str, list[PhaseRecord]] = {i: [] for i in ids}
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            marks = ", ".join("?" * len(chunk))
+            for r in self._q(
+                f"SELECT run_id, {', '.join(COMPONENT_COLUMNS)} FROM components "
+                f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
+                chunk,
+            ):
+                components[r[0]].append(
+                    ComponentEnergy(
+                        meter_id=r[1],
+                        component=r[2],
+                        source=r[3],
+                        method=r[4],
+                        is_estimate=bool(r[5]),
+                        energy_j=r[6],
+                        energy_j_low=r[7],
+                        energy_j_high=r[8],
+                    )
+                )
+            for r in self._q(
+                f"SELECT run_id, {', '.join(PHASE_COLUMNS)} FROM phases "
+                f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
+                chunk,
+            ):
+                started = d.from_db_time(r[3])
+                assert started is not None  # NOT NULL column
+                phases[r[0]].append(
+                    PhaseRecord(
+                        name=r[1], parent=r[2], started_at=started, ended_at=d.from_db_time(r[4]),
+                        duration_s=r[5], energy_j=r[6], components=json.loads(r[7]),
+                    )
+                )  # fmt: skip
+        now = self._clock.now()
+        runs = []
+        for row in rows:
+            v = dict(zip(RUN_COLUMNS, row, strict=True))
+            for column in TIME_COLUMNS:
+                v[column] = d.from_db_time(v[column])
+            run = RunRecord(
+                **{k: v[k] for k in RUN_COLUMNS if not k.endswith("_json")},
+                tags=json.loads(v["tags_json"]),
+                command=tuple(json.loads(v["command_json"])),
+                assumptions=tuple(Assumption(**a) for a in json.loads(v["assumptions_json"])),
+                extra=json.loads(v["extra_json"]),
+                components=tuple(components[v["id"]]),
+                phases=tuple(phases[v["id"]]),
+            )
+            runs.append(with_effective_status(run, now=now))
+        return runs
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """The run with this id or unique id prefix (at least 6 characters).
+
+        Raises:
+            RunNotFoundError: no such run (the message names the closest ids), or an ambiguous prefix.
+        """
+
+        def read() -> RunRecord:
+            with self._dialect.transaction(self._conn, write=False):
+                full = self._resolve(run_id)
+                return self._build(self._q(f"{SELECT_RUNS} WHERE id = ?", (full,)))[0]
+
+        return self._retry("read", read)
+
+    def list_runs(self, *, project: str | None = None, limit: int | None = None) -> list[RunRecord]:
+        """Runs, newest first, optionally of one project and at most ``limit`` of them."""
+        sql, params = SELECT_RUNS, list[Any]()
+        if project is not None:
+            sql += " WHERE project = ?"
+            params.append(project)
+        sql += " ORDER BY started_at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+
+        def read() -> list[RunRecord]:
+            with self._dialect.transaction(self._conn, write=False):
+                return self._build(self._q(sql, params))
+
+        return self._retry("read", read)
+
+    def samples(self, run_id: str, meter_id: str | None = None) -> list[Sample]:
+        """The run's samples in time order (then by meter), optionally of one meter."""
+
+        def read() -> list[Sample]:
+            with self._dialect.transaction(self._conn, write=False):
+                full = self._resolve(run_id)
+                sql, params = (
+                    "SELECT meter_id, at, t_s, energy_j, power_w FROM samples WHERE run_id = ?",
+                    [full],
+                )
+                if meter_id is not None:
+                    sql += " AND meter_id = ?"
+                    params.append(meter_id)
+                rows = self._q(sql + " ORDER BY t_s, meter_id", params)
+            out = []
+            for r in rows:
+                at = self._dialect.from_db_time(r[1])
+                assert at is not None  # NOT NULL column
+                out.append(Sample(meter_id=r[0], at=at, t_s=r[2], energy_j=r[3], power_w=r[4]))
+            return out
+
+        return self._retry("read", read)
+
+    def schema_version(self) -> int:
+        """The schema version of the open database."""
+        return self._retry("read", lambda: current_version(self._dialect, self._conn))
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with self._lock:
+            conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except self._dialect.error_types as exc:
+                raise StoreError(f"cannot close run ledger {self.url}: {one_line(exc)}") from None
+
+    def __enter__(self) -> SQLStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

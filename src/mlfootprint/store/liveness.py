@@ -1,0 +1,59 @@
+"""Whether a run stored as ``running`` is still alive: the heartbeat, then the tracking process."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from mlfootprint.records import RunRecord, RunStatus
+
+__all__ = ["HEARTBEAT_GRACE_S", "effective_status", "pid_alive", "with_effective_status"]
+
+#: slack added to three missed flushes before a silent run counts as interrupted
+HEARTBEAT_GRACE_S = 5.0
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this id exists on this machine (it may belong to another user)."""
+    if pid <= 0:
+        return True  # not a process id we can check; 0 and negatives would address process groups
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def effective_status(
+    run: RunRecord,
+    *,
+    now: datetime,
+    hostname: str | None = None,
+    is_alive: Callable[[int], bool] = pid_alive,
+) -> RunStatus:
+    """The status to report for ``run``.
+
+    A run stored as ``running`` is ``interrupted`` when its last heartbeat (or its start, before the first
+    flush) is older than ``3 x flush_interval_s + 5 s``, or when it ran on this machine and its tracking
+    process is gone. Nothing is written: a reader never races the writer.
+    """
+    if run.status != "running":
+        return run.status
+    last = run.heartbeat_at or run.started_at
+    if now - last > timedelta(seconds=3 * run.flush_interval_s + HEARTBEAT_GRACE_S):
+        return "interrupted"
+    here = socket.gethostname() if hostname is None else hostname
+    if run.pid is not None and run.hostname and run.hostname == here and not is_alive(run.pid):
+        return "interrupted"
+    return "running"
+
+
+def with_effective_status(run: RunRecord, *, now: datetime) -> RunRecord:
+    """``run`` with its status replaced by ``effective_status`` (the same object when unchanged)."""
+    status = effective_status(run, now=now)
+    return run if status == run.status else replace(run, status=status)

@@ -1,0 +1,77 @@
+"""Ledger URLs: ``sqlite:///PATH`` and ``postgresql://...`` (or ``postgres://...``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
+
+from mlfootprint.errors import InvalidValueError
+
+__all__ = ["StoreURL", "mask_password", "parse_store_url"]
+
+_REASON = "must be sqlite:///PATH or postgresql://[USER[:PASSWORD]@]HOST[:PORT]/DATABASE"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreURL:
+    """A parsed ledger URL.
+
+    Attributes:
+        backend: ``"sqlite"`` or ``"postgresql"``.
+        path: the SQLite file (None for PostgreSQL and for ``sqlite://:memory:``).
+        dsn: what the driver is given (the file path for SQLite, the URL for PostgreSQL).
+        display: the URL with any password masked, for messages.
+    """
+
+    backend: Literal["sqlite", "postgresql"]
+    path: Path | None
+    dsn: str
+    display: str
+
+
+def mask_password(url: str) -> str:
+    """``postgresql://me:secret@host/db`` -> ``postgresql://me:***@host/db``; other URLs unchanged."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    netloc = f"{parts.username or ''}:***@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
+def parse_store_url(url: str) -> StoreURL:
+    """Parse a ledger URL.
+
+    SQLite: ``sqlite:///abs/path.sqlite3`` and ``sqlite:////abs/path.sqlite3`` are the absolute path
+    ``/abs/path.sqlite3``; ``sqlite:relative/path.sqlite3`` is relative to the working directory;
+    ``sqlite://:memory:`` is a private in-memory ledger (gone when closed). A leading ``~`` is expanded.
+
+    Raises:
+        InvalidValueError: (as ``--db``) for any other form.
+    """
+    text = url.strip()
+    lower = text.lower()
+    if lower.startswith(("postgresql://", "postgres://")):
+        parts = urlsplit(text)
+        if not parts.hostname and "host=" not in parts.query:
+            raise InvalidValueError("--db", mask_password(url), f"has no host; {_REASON}")
+        return StoreURL(backend="postgresql", path=None, dsn=text, display=mask_password(text))
+    if lower.startswith("sqlite:"):
+        rest = text[len("sqlite:") :]
+        if rest.startswith("//"):
+            rest = rest[2:]
+        if rest in (":memory:", "/:memory:"):
+            return StoreURL(backend="sqlite", path=None, dsn=":memory:", display="sqlite://:memory:")
+        if rest.startswith("//"):
+            rest = rest[1:]
+        if not rest or rest.endswith("/") or "?" in rest:
+            raise InvalidValueError("--db", url, f"does not name a file; {_REASON}")
+        path = Path(rest).expanduser() if rest.startswith("~") else Path(rest)
+        display = f"sqlite://{path}" if path.is_absolute() else f"sqlite:{path}"
+        return StoreURL(backend="sqlite", path=path, dsn=str(path), display=display)
+    raise InvalidValueError("--db", mask_password(url), _REASON)
