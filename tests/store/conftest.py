@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -12,10 +11,6 @@ from urllib.parse import quote
 import pytest
 
 PG_ENV = "MLFOOTPRINT_TEST_POSTGRES_URL"
-
-# pytest runs in importlib mode (no test folder on sys.path); the suite's helper module lives here.
-if str(Path(__file__).parent) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).parent))
 
 
 def _pg_url_with_schema(base: str, schema: str) -> str:

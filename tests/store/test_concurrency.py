@@ -11,8 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from store_strategies import T0, make_run, make_samples
-
+from helpers.store_strategies import T0, make_run, make_samples
 from mlfootprint.store import SCHEMA_VERSION, open_store
 from mlfootprint.testing import FakeClock
 

@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 import pytest
-from store_strategies import make_run
 
+from helpers.store_strategies import make_run
 from mlfootprint.errors import InvalidValueError, StoreError
 from mlfootprint.store import mask_password, open_store, parse_store_url
 

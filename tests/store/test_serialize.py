@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-from store_strategies import make_run, runs
 
+from helpers.store_strategies import make_run, runs
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.records import RunRecord
 from mlfootprint.serialize import format_time, parse_time, run_from_dict, run_to_dict

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from store_strategies import T0, make_run, make_samples, runs
 
+from helpers.store_strategies import T0, make_run, make_samples, runs
 from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError
 from mlfootprint.records import RunRecord
 from mlfootprint.store import SCHEMA_VERSION, open_store

@@ -1,0 +1,117 @@
+"""``mlfootprint summary`` (project totals, grouped) and ``mlfootprint export`` (one flat row per run)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from mlfootprint.cli._common import add_db_arg, add_format_arg, emit, nonnegative_float, print_json
+
+__all__ = ["register"]
+
+_PRICE_NOTE = "cost is in the currency of the prices given (no conversion)"
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project", metavar="P", help="only the runs of this project")
+    p.add_argument(
+        "--price-per-kwh", type=nonnegative_float, metavar="X", help="add a cost column: price per kWh"
+    )
+    p.add_argument(
+        "--price-per-device-hour",
+        type=nonnegative_float,
+        metavar="Y",
+        help="add a cost column: price per GPU-hour",
+    )
+    add_db_arg(p)
+
+
+def register(sub: Any) -> None:
+    s = sub.add_parser(
+        "summary",
+        help="project totals: runs, device-hours, energy and CO2e, grouped",
+        description="Totals of the runs in the ledger (Strubell et al. 2019 Table 4 view): one model, "
+        "a tuning sweep, the whole project. Intervals are sums of the runs' bounds.",
+    )
+    _add_common(s)
+    s.add_argument("--by", metavar="KEY", help="group by project, name, day or tag:KEY (e.g. tag:sweep)")
+    add_format_arg(s)
+    s.set_defaults(func=_summary)
+    e = sub.add_parser("export", help="export runs (CSV or JSON, one flat row per run)")
+    _add_common(e)
+    e.add_argument("--format", choices=["csv", "json"], default="csv", help="output format (default csv)")
+    e.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    e.set_defaults(func=_export)
+
+
+def _runs(args: argparse.Namespace) -> tuple[list[Any], Any]:
+    from mlfootprint.report.totals import Prices
+    from mlfootprint.store import open_store
+
+    store = open_store(args.db)
+    try:
+        runs = store.list_runs(project=args.project)
+    finally:
+        store.close()
+    return runs, Prices(per_kwh=args.price_per_kwh, per_device_hour=args.price_per_device_hour)
+
+
+def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool) -> str:
+    from mlfootprint.report.fmt import fmt_kg, fmt_kwh
+
+    header = f"{'group':<28} {'runs':>5} {'device-h':>9} {'energy (interval)':>30} {'CO2e (interval)':>30}"
+    if prices_given:
+        header += f" {'cost':>10}"
+    lines = [header]
+    rows = [*groups, total] if by else [total]
+    for t in rows:
+        lo, hi = fmt_kwh(t.energy_j_low / 3.6e6), fmt_kwh(t.energy_j_high / 3.6e6)
+        energy = f"{fmt_kwh(t.energy_j / 3.6e6)} ({lo}-{hi})"
+        co2e = f"{fmt_kg(t.co2e_g / 1000)} ({fmt_kg(t.co2e_g_low / 1000)}-{fmt_kg(t.co2e_g_high / 1000)})"
+        line = f"{t.group[:28]:<28} {t.runs:>5} {t.device_hours:>9.3g} {energy:>30} {co2e:>30}"
+        if prices_given:
+            line += f" {t.cost:>10.2f}"
+        lines.append(line)
+    if total.runs_without_net < total.runs:
+        lines.append(
+            f"net CO2e (runs with a carbon-free-energy share): {fmt_kg(total.co2e_g_net / 1000)}; "
+            f"{total.runs_without_net} runs have no net figure"
+        )
+    lines.append("device-hours = run duration x GPUs metered; intervals = sums of the runs' lows and highs")
+    if prices_given:
+        lines.append(_PRICE_NOTE)
+    return "\n".join(lines) + "\n"
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from mlfootprint.report.totals import group_key, summarise
+
+    group_key(args.by)  # reject a bad --by before opening the ledger
+    runs, prices = _runs(args)
+    groups, total = summarise(runs, by=args.by, prices=prices)
+    if args.format == "json":
+        doc: dict[str, Any] = {
+            "project": args.project,
+            "by": args.by,
+            "groups": [g.to_dict() for g in groups],
+            "total": total.to_dict(),
+            "notes": [
+                "device_hours = run duration x number of GPU components metered",
+                "intervals are the sums of the runs' lows and highs (errors treated as fully correlated)",
+            ],
+        }
+        if prices.given:
+            doc["notes"].append(_PRICE_NOTE)
+        print_json(doc)
+    else:
+        print(_text(groups, total, args.by, prices.given), end="")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from mlfootprint.report.export import export_csv, export_json
+
+    runs, prices = _runs(args)
+    text = export_csv(runs, prices) if args.format == "csv" else export_json(runs, prices)
+    emit(text, args.out)
+    return 0

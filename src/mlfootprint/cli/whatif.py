@@ -1,0 +1,338 @@
+"""``mlfootprint whatif``: the 4M what-if (Model, Machine, Mechanization, Map) of a run or an estimate."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from mlfootprint.cli._common import (
+    add_db_arg,
+    add_format_arg,
+    nonnegative_float,
+    positive_float,
+    positive_int,
+    print_json,
+)
+from mlfootprint.errors import InvalidValueError, UnknownNameError, UsageError
+
+if TYPE_CHECKING:
+    from mlfootprint.reduce.whatif import (
+        Baseline,
+        MachineChange,
+        MapChange,
+        MechanizationChange,
+        ModelChange,
+        WhatIfResult,
+    )
+
+__all__ = ["add_baseline_options", "register"]
+
+_HOURS_PER_DAY = 24.0
+
+
+def add_baseline_options(p: argparse.ArgumentParser) -> None:
+    """The estimate-style options that describe a baseline without a stored run."""
+    g = p.add_argument_group("baseline (instead of RUN_ID)")
+    g.add_argument("--hardware", metavar="NAME", help="accelerator of the baseline, e.g. P100")
+    g.add_argument("--count", type=positive_int, default=1, help="number of accelerators (default 1)")
+    d = g.add_mutually_exclusive_group()
+    d.add_argument("--hours", type=positive_float, help="wall-clock hours")
+    d.add_argument("--days", type=positive_float, help="wall-clock days")
+    d.add_argument("--device-hours", type=positive_float, help="accelerator-hours (count x hours)")
+    g.add_argument("--power-w", type=positive_float, help="average power per accelerator (W)")
+    g.add_argument("--host-power-w", type=nonnegative_float, default=0.0, help="CPU + DRAM power (W)")
+    pue = g.add_mutually_exclusive_group()
+    pue.add_argument("--pue", type=positive_float, help="PUE of the baseline datacenter")
+    pue.add_argument("--from-datacenter", metavar="NAME", help="baseline datacenter (PUE from the table)")
+    it = g.add_mutually_exclusive_group()
+    it.add_argument("--intensity", type=positive_float, metavar="KG_PER_KWH", help="baseline grid intensity")
+    it.add_argument("--from-region", metavar="NAME", help="baseline region (intensity from the table)")
+    g.add_argument("--year", type=positive_int, help="year of the baseline region's intensity")
+    g.add_argument("--cfe-pct", type=nonnegative_float, help="baseline carbon-free-energy share (%%)")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "whatif",
+        help="4M what-if: Model, Machine, Mechanization, Map",
+        description="How a different model, machine, datacenter or grid would change energy and CO2e "
+        "(Patterson et al. 2022). Give RUN_ID or baseline options.",
+    )
+    p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="a stored run to start from")
+    add_db_arg(p)
+    p.add_argument(
+        "--baseline-hardware", metavar="NAME", help="accelerator of the stored run (for --machine)"
+    )
+    add_baseline_options(p)
+    m = p.add_argument_group("Model")
+    mf = m.add_mutually_exclusive_group()
+    mf.add_argument("--model-flops-factor", type=positive_float, metavar="F", help="new FLOPs / old FLOPs")
+    mf.add_argument(
+        "--sparse-active-frac",
+        type=positive_float,
+        metavar="F",
+        help="fraction of parameters active per token",
+    )
+    m.add_argument("--model-time-factor", type=positive_float, metavar="T", help="measured time new / old")
+    m.add_argument(
+        "--model-power-w", type=positive_float, metavar="W", help="measured power of the new model"
+    )
+    mc = p.add_argument_group("Machine")
+    mc.add_argument("--machine", metavar="NAME", help="the other accelerator")
+    mc.add_argument(
+        "--speedup", type=positive_float, metavar="X", help="measured speedup (old time / new time)"
+    )
+    mc.add_argument("--machine-power-w", type=positive_float, metavar="W", help="its average power (W)")
+    me = p.add_argument_group("Mechanization").add_mutually_exclusive_group()
+    me.add_argument("--datacenter", metavar="NAME", help="the other datacenter (PUE from the table)")
+    me.add_argument("--to-pue", type=positive_float, metavar="P", help="the other PUE")
+    mp = p.add_argument_group("Map")
+    mi = mp.add_mutually_exclusive_group()
+    mi.add_argument("--region", metavar="NAME", help="the other region (intensity from the table)")
+    mi.add_argument("--to-intensity", type=positive_float, metavar="KG", help="the other gross kg CO2e/kWh")
+    mp.add_argument("--to-year", type=positive_int, help="year of the other region's intensity")
+    mn = mp.add_mutually_exclusive_group()
+    mn.add_argument("--to-net-intensity", type=nonnegative_float, metavar="KG", help="its net kg CO2e/kWh")
+    mn.add_argument("--to-cfe-pct", type=nonnegative_float, metavar="PCT", help="its carbon-free-energy %%")
+    add_format_arg(p)
+    p.add_argument("--plot", metavar="FILE", help="also write the 4M waterfall (.png or .svg)")
+    p.set_defaults(func=_handle)
+
+
+def _duration_s(args: argparse.Namespace) -> float:
+    if args.hours is not None:
+        return float(args.hours) * 3600.0
+    if args.days is not None:
+        return float(args.days) * _HOURS_PER_DAY * 3600.0
+    if args.device_hours is not None:
+        return float(args.device_hours) * 3600.0 / int(args.count)
+    raise UsageError("give a duration: --hours, --days or --device-hours")
+
+
+def _device_power(name: str, given: float | None, option: str) -> tuple[float, str]:
+    if given is not None:
+        return given, "given by the user"
+    from mlfootprint.reference import find_accelerator
+
+    acc = find_accelerator(name)
+    if acc.measured_avg_power_w:
+        return acc.measured_avg_power_w, f"published measured average ({acc.measured_power_source})"
+    if acc.tdp_w:
+        return acc.tdp_w, f"TDP ({acc.source})"
+    raise InvalidValueError(option, None, f"is needed: the table has no power for {acc.name!r}")
+
+
+def _net(gross_g: float, cfe_pct: float | None) -> float | None:
+    if cfe_pct is None:
+        return None
+    if cfe_pct > 100:
+        raise InvalidValueError("carbon-free-energy %", cfe_pct, "must be between 0 and 100")
+    return gross_g * (1.0 - cfe_pct / 100.0)
+
+
+def _baseline_from_options(args: argparse.Namespace) -> Baseline:
+    from mlfootprint.reduce.whatif import Baseline
+
+    if args.hardware is None and args.power_w is None:
+        raise UsageError("give RUN_ID, or a baseline: --hardware NAME (or --power-w W) and a duration")
+    power_w, _ = _device_power(args.hardware, args.power_w, "--power-w")
+    if args.pue is not None:
+        pue, pue_source = float(args.pue), "given by the user"
+    elif args.from_datacenter is not None:
+        from mlfootprint.reference import resolve_pue
+
+        fact = resolve_pue(args.from_datacenter)
+        pue, pue_source = fact.pue, f"{fact.who} {fact.year} ({fact.source})"
+    else:
+        raise UsageError("give the baseline's --pue P or --from-datacenter NAME")
+    if args.intensity is not None:
+        g, source, cfe = float(args.intensity) * 1000.0, "given by the user", args.cfe_pct
+    elif args.from_region is not None:
+        from mlfootprint.reference import resolve_intensity
+
+        ifact = resolve_intensity(args.from_region, args.year)
+        g, source = ifact.g_per_kwh, f"{ifact.name} {ifact.year} ({ifact.source})"
+        cfe = args.cfe_pct if args.cfe_pct is not None else ifact.cfe_pct
+    else:
+        raise UsageError("give the baseline's --intensity KG_PER_KWH or --from-region NAME")
+    label = f"{args.count} x {args.hardware or 'device'}"
+    return Baseline(
+        label=label,
+        hardware=args.hardware,
+        count=args.count,
+        duration_s=_duration_s(args),
+        device_power_w=power_w,
+        host_power_w=float(args.host_power_w),
+        pue=pue,
+        pue_source=pue_source,
+        intensity_g_per_kwh=g,
+        intensity_source=source,
+        net_intensity_g_per_kwh=_net(g, cfe),
+    )
+
+
+def _run_hardware(run: Any) -> str | None:
+    """The accelerator of a stored run, from its GPU components' descriptions, when the table knows it."""
+    from mlfootprint.reference import find_accelerator
+
+    for c in run.components:
+        if c.component != "gpu":
+            continue
+        text = c.source
+        inner = text[text.find("(") + 1 : text.rfind(")")] if "(" in text and ")" in text else text
+        try:
+            return str(find_accelerator(inner).name)
+        except UnknownNameError:
+            continue
+    return None
+
+
+def _baseline(args: argparse.Namespace) -> Baseline:
+    if args.run_id is None:
+        return _baseline_from_options(args)
+    if args.hardware is not None or args.hours is not None or args.days is not None:
+        raise UsageError("give either RUN_ID or baseline options (--hardware, --hours, ...), not both")
+    from mlfootprint.reduce.whatif import baseline_from_run
+    from mlfootprint.store import open_store
+
+    store = open_store(args.db)
+    try:
+        run = store.get_run(args.run_id)
+    finally:
+        store.close()
+    hardware = args.baseline_hardware or _run_hardware(run)
+    return baseline_from_run(run, hardware=hardware)
+
+
+def _changes(
+    args: argparse.Namespace, base: Baseline
+) -> tuple[ModelChange | None, MachineChange | None, MechanizationChange | None, MapChange | None]:
+    from mlfootprint.reduce.whatif import MachineChange, MapChange, MechanizationChange, ModelChange
+
+    model = None
+    if args.model_flops_factor or args.sparse_active_frac or args.model_time_factor or args.model_power_w:
+        if args.sparse_active_frac is not None and args.sparse_active_frac > 1:
+            raise InvalidValueError("--sparse-active-frac", args.sparse_active_frac, "must be at most 1")
+        flops = args.model_flops_factor or args.sparse_active_frac
+        basis = ""
+        if args.sparse_active_frac is not None:
+            basis = (
+                f"sparse model activating {args.sparse_active_frac:g} of its parameters per token; "
+                "compute taken as proportional to active parameters"
+            )
+        model = ModelChange(
+            flops_factor=flops, time_factor=args.model_time_factor, power_w=args.model_power_w, basis=basis
+        )
+    machine = None
+    if args.machine is not None:
+        from mlfootprint.reference import find_accelerator
+
+        to_acc = find_accelerator(args.machine)
+        power_w, power_source = _device_power(args.machine, args.machine_power_w, "--machine-power-w")
+        from_peak = None
+        if args.speedup is None and base.hardware:
+            from_peak = find_accelerator(base.hardware).peak_fp16_tflops
+        machine = MachineChange(
+            name=to_acc.name,
+            power_w=power_w,
+            power_source=power_source,
+            speedup=args.speedup,
+            from_peak_tflops=from_peak,
+            to_peak_tflops=to_acc.peak_fp16_tflops,
+        )
+    elif args.speedup is not None or args.machine_power_w is not None:
+        raise UsageError("--speedup and --machine-power-w need --machine NAME")
+    mech = None
+    if args.to_pue is not None:
+        mech = MechanizationChange(name=f"PUE {args.to_pue:g}", pue=args.to_pue, source="given by the user")
+    elif args.datacenter is not None:
+        from mlfootprint.reference import resolve_pue
+
+        fact = resolve_pue(args.datacenter)
+        mech = MechanizationChange(
+            name=fact.who, pue=fact.pue, source=f"{fact.who} {fact.year} ({fact.source})"
+        )
+    map_ = None
+    if args.to_intensity is not None:
+        g = float(args.to_intensity) * 1000.0
+        net = (
+            args.to_net_intensity * 1000.0 if args.to_net_intensity is not None else _net(g, args.to_cfe_pct)
+        )
+        map_ = MapChange(
+            name=f"grid at {args.to_intensity:g} kg/kWh",
+            intensity_g_per_kwh=g,
+            source="given by the user",
+            net_intensity_g_per_kwh=net,
+        )
+    elif args.region is not None:
+        from mlfootprint.reference import resolve_intensity
+
+        ifact = resolve_intensity(args.region, args.to_year)
+        g = ifact.g_per_kwh
+        cfe = args.to_cfe_pct if args.to_cfe_pct is not None else ifact.cfe_pct
+        net = args.to_net_intensity * 1000.0 if args.to_net_intensity is not None else _net(g, cfe)
+        map_ = MapChange(
+            name=ifact.name,
+            intensity_g_per_kwh=g,
+            source=f"{ifact.name} {ifact.year} ({ifact.source})",
+            net_intensity_g_per_kwh=net,
+        )
+    elif args.to_net_intensity is not None or args.to_cfe_pct is not None:
+        raise UsageError("--to-net-intensity and --to-cfe-pct need --region NAME or --to-intensity KG")
+    return model, machine, mech, map_
+
+
+def _change(factor: float) -> str:
+    if abs(factor - 1.0) < 1e-9:
+        return "no change"
+    return f"{1 / factor:.3g}x less" if factor < 1 else f"{factor:.3g}x more"
+
+
+def render_text(result: WhatIfResult) -> str:
+    """The what-if as lines of text: baseline, each factor with its reasoning, the result."""
+    b, r = result.baseline, result.result
+    lines = [
+        f"Baseline  {b.label}: {b.energy_j / 3.6e6:.4g} kWh, {b.co2e_g / 1000:.4g} kg CO2e gross, "
+        f"{b.co2e_g_net / 1000:.4g} kg net",
+    ]
+    for f in result.factors:
+        lines.append(
+            f"  {f.m:<13} energy x{f.energy_factor:.3g} ({_change(f.energy_factor)})  "
+            f"CO2e x{f.co2e_factor:.3g} gross ({_change(f.co2e_factor)}), "
+            f"x{f.co2e_net_factor:.3g} net ({_change(f.co2e_net_factor)})"
+        )
+        lines.append(f"  {'':<13} {f.from_} -> {f.to}: {f.reasoning}")
+    lines += [
+        f"Result    {r.energy_j / 3.6e6:.4g} kWh, {r.co2e_g / 1000:.4g} kg CO2e gross, "
+        f"{r.co2e_g_net / 1000:.4g} kg net",
+        f"Combined  energy {1 / result.combined_energy_factor:.3g}x less, "
+        f"CO2e {1 / result.combined_co2e_factor:.3g}x less gross, "
+        f"{1 / result.combined_co2e_net_factor:.3g}x less net",
+        "Factors multiply; each is measured after the ones before it "
+        "(order: Model, Machine, Mechanization, Map).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _handle(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mlfootprint.reduce.whatif import whatif
+
+    base = _baseline(args)
+    model, machine, mech, map_ = _changes(args, base)
+    if not any((model, machine, mech, map_)):
+        raise UsageError(
+            "give at least one change: --machine, --datacenter/--to-pue, --region/--to-intensity, "
+            "--model-flops-factor"
+        )
+    result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)
+    if args.plot:
+        from mlfootprint.report.plots import waterfall_figure
+
+        waterfall_figure(result).savefig(Path(args.plot))
+    if args.format == "json":
+        print_json(result.to_dict())
+    else:
+        print(render_text(result), end="")
+    return 0

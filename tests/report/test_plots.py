@@ -1,0 +1,81 @@
+"""Plots: labelled axes, titles, legends, non-empty PNG and SVG files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from helpers.runfactory import build_run, build_samples
+
+pytest.importorskip("matplotlib")
+
+from mlfootprint.reduce.whatif import Baseline, MapChange, MechanizationChange, whatif
+from mlfootprint.report.plots import (
+    figure_png_data_uri,
+    intensity_figure,
+    power_series,
+    project_figure,
+    run_figures,
+    waterfall_figure,
+    write_run_plots,
+)
+
+
+def _assert_labelled(fig) -> None:  # type: ignore[no-untyped-def]
+    (ax,) = fig.axes
+    assert "(" in ax.get_xlabel() or "UTC" in ax.get_xlabel(), ax.get_xlabel()
+    assert "(" in ax.get_ylabel(), ax.get_ylabel()  # the unit
+    assert ax.get_title()
+    assert ax.get_legend() is not None
+    assert ax.has_data()
+
+
+def test_power_series_is_energy_difference_over_time() -> None:
+    run = build_run(gpus=1, gpu_w=200, cpu_w=50, duration_s=600)
+    samples = [s for s in build_samples(run, interval_s=60) if s.meter_id == "cpu-estimate"]
+    ts, ps = power_series(samples)
+    assert ts[0] == 30.0
+    assert ps == pytest.approx([50.0] * 10)
+
+
+def test_run_figures_are_labelled_and_written(tmp_path: Path) -> None:
+    run = build_run()
+    figs = run_figures(run, build_samples(run))
+    assert set(figs) == {"power", "energy", "intensity"}
+    for fig in figs.values():
+        _assert_labelled(fig)
+    assert figs["power"].axes[0].get_ylabel() == "power (W)"
+    assert "no series" in figs["intensity"].axes[0].get_title()
+    written = write_run_plots(run, build_samples(run), tmp_path / "plots")
+    assert sorted(p.suffix for p in written) == [".png"] * 3 + [".svg"] * 3
+    for path in written:
+        assert path.stat().st_size > 1000
+    assert (tmp_path / "plots" / "run000001-power.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_intensity_with_a_series_is_a_step_line() -> None:
+    run = build_run(duration_s=7200)
+    series = [(run.started_at, 300.0), (run.started_at.replace(hour=10), 500.0)]
+    fig = intensity_figure(run, series, series_source="hourly file")
+    _assert_labelled(fig)
+    assert "no series" not in fig.axes[0].get_title()
+
+
+def test_waterfall_and_project_plots() -> None:
+    b = Baseline(label="b", hardware="A", count=1, duration_s=3600, device_power_w=300, pue=1.59,
+                 intensity_g_per_kwh=429)  # fmt: skip
+    r = whatif(
+        b,
+        mechanization=MechanizationChange(name="D", pue=1.11, source="s"),
+        map_=MapChange(name="R", intensity_g_per_kwh=478, net_intensity_g_per_kwh=80, source="s"),
+    )
+    fig = waterfall_figure(r)
+    _assert_labelled(fig)
+    assert fig.axes[0].get_ylabel() == "CO2e, net (kg)"
+    assert len(fig.axes[0].patches) == 4
+    runs = [build_run(f"r{i}", started_at=build_run().started_at.replace(day=1 + i)) for i in range(3)]
+    pfig = project_figure(runs)
+    _assert_labelled(pfig)
+    assert "3 runs" in pfig.axes[0].get_title()
+    assert figure_png_data_uri(pfig).startswith("data:image/png;base64,iVBOR")
