@@ -80,12 +80,16 @@ def co2e_for_intervals(
     else:
         coverage = float(frac.mean()) if frac.size else 0.0
     covered_j = float(covered_energy.sum())
+    # energy-weighted mean intensity; normalising the weights first keeps tiny energies from underflowing
+    mean_intensity = (
+        float(((covered_energy[has] / covered_j) * mean[has]).sum()) if covered_j > 0 else float("nan")
+    )
     return TimeResolvedCO2e(
         co2e_g=co2e_g,
         covered_energy_j=covered_j,
         total_energy_j=float(energy.sum()),
         coverage_frac=coverage,
-        mean_intensity_g_per_kwh=co2e_g / (covered_j / _J_PER_KWH) if covered_j > 0 else float("nan"),
+        mean_intensity_g_per_kwh=mean_intensity,
         zone=series.zone,
         resolution_s=series.resolution_s,
         source=series.source,
