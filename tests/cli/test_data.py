@@ -86,3 +86,39 @@ def test_check_missing_table_option_exits_2(tmp_path: Path, capsys: pytest.Captu
         main(["data", "check", str(tmp_path / "x.csv")])
     assert info.value.code == 2
     assert "--table" in capsys.readouterr().err
+
+
+def test_papers_table_listed_and_shown(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "data", "--format", "json")
+    assert status == 0
+    tables = {t["name"]: t for t in json.loads(out)["tables"]}
+    papers_csv = Path(tables["papers"]["path"])
+    assert papers_csv.name == "papers.csv"
+    with papers_csv.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tables["papers"]["rows"] == len(rows) >= 19
+    assert tables["papers"]["years"] == [2019, 2021]
+    assert any("arXiv:1906.02243" in s for s in tables["papers"]["sources"])
+
+    status, out, _ = run(capsys, "data", "show", "papers")
+    assert status == 0
+    line = next(x for x in out.splitlines() if x.startswith("patterson2021-t4-gpt3"))
+    assert "V100" in line and "10000" in line  # GPT-3 in Patterson 2021 Table 4: 10,000 V100s
+
+    status, out, _ = run(capsys, "data", "show", "papers", "--format", "csv")
+    assert status == 0
+    shown = list(csv.DictReader(io.StringIO(out)))
+    assert [r["id"] for r in shown] == [r["id"] for r in rows]
+
+
+def test_check_papers_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "data", "show", "papers", "--format", "csv")
+    good = tmp_path / "papers.csv"
+    good.write_text(out, encoding="utf-8")
+    status, out, _ = run(capsys, "data", "check", str(good), "--table", "papers")
+    assert status == 0 and "19 rows" in out
+    lines = good.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "dup.csv"
+    bad.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    status, _, err = run(capsys, "data", "check", str(bad), "--table", "papers")
+    assert status == 2 and "duplicate" in err and err.count("\n") == 1

@@ -98,3 +98,9 @@ def test_bad_input_exit_2(
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert needle in err and err.count("\n") == 1
+
+
+def test_estimate_options_need_estimate_flag(ledger: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "rep000001", "--hours", "3", "--db", ledger]) == 2
+    err = capsys.readouterr().err
+    assert "--hours" in err and "--estimate" in err and err.count("\n") == 1

@@ -80,3 +80,24 @@ def test_bad_by_is_exit_2(ledger: str, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["summary", "--by", "colour", "--db", ledger]) == 2
     err = capsys.readouterr().err
     assert "'colour'" in err and "tag:KEY" in err
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg"])
+def test_summary_plot_written(
+    ledger: str, tmp_path: Path, suffix: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("matplotlib")
+    out = tmp_path / f"project{suffix}"
+    assert main(["summary", "--project", "nmt", "--db", ledger, "--plot", str(out)]) == 0
+    data = out.read_bytes()
+    assert len(data) > 1000
+    if suffix == ".png":
+        assert data[:4] == b"\x89PNG"
+    else:
+        assert b"<svg" in data and b"CO2e" in data
+    assert "total" in capsys.readouterr().out
+
+
+def test_summary_plot_bad_suffix(ledger: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summary", "--db", ledger, "--plot", str(tmp_path / "p.txt")]) == 2
+    assert "--plot" in capsys.readouterr().err

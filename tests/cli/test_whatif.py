@@ -108,3 +108,111 @@ def test_bad_input_is_one_line_exit_2(
     err = capsys.readouterr().err
     assert needle in err
     assert err.count("\n") == 1 and "Traceback" not in err
+
+
+# --- Map by time shifting (--when) ---------------------------------------------------------------
+
+# One device at 100 W for 2 h, PUE 1, so the baseline is 0.2 kWh; the grid intensity of the baseline is
+# 0.5 kg/kWh and its net intensity 0.25 kg/kWh (50 % carbon-free energy).
+WHEN_BASE = [
+    "whatif", "--power-w", "100", "--hours", "2", "--pue", "1", "--intensity", "0.5", "--cfe-pct", "50",
+]  # fmt: skip
+
+
+def _series_file(tmp_path: Path) -> Path:
+    """A day of hourly intensity for zone ZZ: 400 g/kWh until 06:00, 100 until 12:00, then 300."""
+    lines = ["datetime_utc,ZZ"]
+    for hour in range(24):
+        value = 400 if hour < 6 else 100 if hour < 12 else 300
+        lines.append(f"2022-03-01T{hour:02d}:00:00Z,{value}")
+    path = tmp_path / "zz.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_when_uses_best_window_of_the_series(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import hashlib
+
+    series = _series_file(tmp_path)
+    args = [*WHEN_BASE, "--when", "--zone", "ZZ", "--arrival", "2022-03-01T00:00Z", "--slack", "10h"]
+    assert main([*args, "--series", str(series), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    (factor,) = doc["factors"]
+    assert factor["m"] == "map"
+    # Started now: 2 h at 400 g/kWh; best window (06:00-08:00): 2 h at 100 g/kWh; ratio 1/4.
+    assert factor["co2e_factor"] == pytest.approx(0.25)
+    assert factor["co2e_net_factor"] == pytest.approx(0.25)
+    assert factor["energy_factor"] == pytest.approx(1.0)
+    assert doc["result"]["co2e_kg"] == pytest.approx(0.2 * 0.5 * 0.25)
+    assert doc["result"]["co2e_kg_net"] == pytest.approx(0.2 * 0.25 * 0.25)
+    detail = factor["detail"]
+    assert detail["zone"] == "ZZ"
+    assert detail["series_source"] == "zz.csv"
+    assert detail["series_sha256"] == hashlib.sha256(series.read_bytes()).hexdigest()
+    assert detail["arrival"].startswith("2022-03-01T00:00")
+    assert detail["start"].startswith("2022-03-01T06:00")
+    assert "ZZ" in factor["reasoning"] and "06:00" in factor["reasoning"]
+
+
+def test_when_with_deadline_and_text(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    series = str(_series_file(tmp_path))
+    # Deadline 07:00 leaves starts 00:00 .. 05:00; the best is 05:00 (1 h at 400, 1 h at 100): 250 / 400.
+    args = ["--when", "--zone", "ZZ", "--arrival", "2022-03-01T00:00Z", "--deadline", "2022-03-01T07:00Z"]
+    assert main([*WHEN_BASE, *args, "--series", series, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["factors"][0]["co2e_factor"] == pytest.approx(250 / 400)
+    assert main([*WHEN_BASE, *args, "--series", series]) == 0
+    out = capsys.readouterr().out
+    assert "map" in out and "1.6x less" in out and "time shift in ZZ" in out
+
+
+def test_when_defaults_to_the_shipped_series(capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    from datetime import datetime
+
+    from mlfootprint.intensity.embedded import embedded_path
+
+    args = ["--when", "--zone", "DE", "--arrival", "2022-06-01T00:00Z", "--slack", "12h", "--format", "json"]
+    assert main([*WHEN_BASE, *args]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    factor = doc["factors"][0]
+    # Independent check: the mean of DE's hourly values over the 2 h from each candidate start.
+    with embedded_path().open(encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["datetime_utc"].startswith("2022-06-01")]
+    values = [float(r["DE"]) for r in rows]
+    now = (values[0] + values[1]) / 2
+    best_hour = min(range(13), key=lambda h: (values[h] + values[h + 1]) / 2)
+    best = (values[best_hour] + values[best_hour + 1]) / 2
+    assert factor["co2e_factor"] == pytest.approx(best / now)
+    start = datetime.fromisoformat(factor["detail"]["start"])
+    assert start.hour == best_hour
+    assert factor["detail"]["series_source"].endswith(".csv") and len(factor["detail"]["series_sha256"]) == 64
+
+
+@pytest.mark.parametrize(
+    ("extra", "needle"),
+    [
+        (["--when", "--zone", "ZZ"], "--arrival"),
+        (["--zone", "DE", "--arrival", "2022-06-01T00:00Z", "--slack", "1h"], "--when"),
+        (["--when", "--region", "DE", "--zone", "DE"], "--region"),
+        (["--when", "--zone", "Atlantis", "--arrival", "2022-06-01T00:00Z", "--slack", "1h"], "Atlantis"),
+        (["--when", "--zone", "DE", "--arrival", "2030-06-01T00:00Z", "--slack", "1h"], "2030"),
+        (["--when", "--zone", "DE", "--arrival", "yesterday", "--slack", "1h"], "yesterday"),
+    ],
+)
+def test_when_bad_input_is_one_line_exit_2(
+    extra: list[str], needle: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main([*WHEN_BASE, *extra]))
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert needle in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_stored_run_and_baseline_options_conflict(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        raise SystemExit(main(["whatif", "run1", "--power-w", "100", "--to-pue", "1.1"]))
+    assert exc.value.code == 2
+    assert "--power-w" in capsys.readouterr().err

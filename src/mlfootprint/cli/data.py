@@ -36,6 +36,18 @@ _TEXT_COLUMNS = {
     "grid_intensity_subnational": ("region_code", "region_name", "year", "g_co2e_per_kwh", "basis"),
     "cloud_regions": ("provider", "region_id", "location", "year", "g_co2e_per_kwh", "google_cfe_pct"),
     "pue": ("key", "who", "year", "pue", "scope"),
+    "papers": (
+        "id",
+        "model",
+        "hardware",
+        "count",
+        "duration_value",
+        "duration_unit",
+        "energy_printed",
+        "energy_unit",
+        "co2e_printed",
+        "co2e_unit",
+    ),
 }
 _CELL_MAX = 38
 

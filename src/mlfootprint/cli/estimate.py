@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlfootprint.cli._common import add_format_arg, emit, finite_float, positive_int, print_json
@@ -12,13 +13,147 @@ if TYPE_CHECKING:
     from mlfootprint.estimator import EstimateResult
 
 __all__ = [
+    "add_estimate_options",
+    "estimate_from_args",
     "format_energy_kwh",
     "format_mass_kg",
+    "given_estimate_options",
     "register",
     "render_latex",
     "render_markdown",
     "render_text",
 ]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _EstimateDests:
+    """Where ``add_estimate_options`` put the options whose names a command may change."""
+
+    datacenter: str
+    region: str
+    required: bool
+
+
+_DESTS_KEY = "_estimate_dests"
+
+#: Options that describe an estimate, by attribute name (``count`` is given when not the default).
+_GIVEN = (
+    ("hardware", "--hardware"),
+    ("hours", "--hours"),
+    ("days", "--days"),
+    ("device_hours", "--device-hours"),
+    ("power_w", "--power-w"),
+    ("host_power_w", "--host-power-w"),
+    ("pue", "--pue"),
+    ("intensity", "--intensity"),
+    ("year", "--year"),
+    ("cfe_pct", "--cfe-pct"),
+)
+
+
+def add_estimate_options(
+    target: argparse.ArgumentParser | argparse._ArgumentGroup,
+    *,
+    required: bool = True,
+    datacenter_option: str = "--datacenter",
+    region_option: str = "--region",
+) -> None:
+    """Add the options of ``mlfootprint estimate`` to a parser or an argument group.
+
+    Args:
+        target: the parser, or an argument group of it, to add the options to.
+        required: ``True`` when the estimate is the command's only input; ``False`` when it is one of
+            several (a stored run or an estimate), in which case ``--count`` has no default so that
+            ``given_estimate_options`` can tell whether the user typed it.
+        datacenter_option: the name of the datacenter option (``whatif`` names its baseline's
+            ``--from-datacenter``, keeping ``--datacenter`` for the target).
+        region_option: the name of the region option (``--from-region`` in ``whatif``).
+    """
+    target.add_argument(
+        "--hardware", metavar="NAME", help="accelerator, e.g. V100, 'NVIDIA A100-SXM4-80GB', TPUv3"
+    )
+    target.add_argument(
+        "--count",
+        type=positive_int,
+        default=1 if required else None,
+        metavar="N",
+        help="number of accelerators (default 1)",
+    )
+    duration = target.add_mutually_exclusive_group()
+    duration.add_argument("--hours", type=finite_float, metavar="H", help="wall-clock hours")
+    duration.add_argument("--days", type=finite_float, metavar="D", help="wall-clock days")
+    duration.add_argument("--device-hours", type=finite_float, metavar="X", help="accelerator-hours in total")
+    target.add_argument(
+        "--power-w",
+        type=finite_float,
+        metavar="W",
+        help="average power per accelerator (default: published measured average, else TDP)",
+    )
+    target.add_argument(
+        "--host-power-w", type=finite_float, metavar="W", help="host CPU + DRAM power for the job"
+    )
+    facility = target.add_mutually_exclusive_group()
+    facility.add_argument("--pue", type=finite_float, metavar="P", help="datacenter PUE")
+    dc = facility.add_argument(datacenter_option, metavar="NAME", help="use this operator's published PUE")
+    grid = target.add_mutually_exclusive_group()
+    region = grid.add_argument(
+        region_option, metavar="NAME", help="country, grid or cloud region for the intensity"
+    )
+    grid.add_argument(
+        "--intensity", type=finite_float, metavar="KG_PER_KWH", help="grid intensity in kg CO2e/kWh"
+    )
+    target.add_argument("--year", type=int, metavar="Y", help="year of the intensity and PUE data")
+    target.add_argument(
+        "--cfe-pct", type=finite_float, metavar="PCT", help="carbon-free energy share (%%) for net CO2e"
+    )
+    dests = _EstimateDests(datacenter=dc.dest, region=region.dest, required=required)
+    target.set_defaults(**{_DESTS_KEY: dests})
+
+
+def _dests(args: argparse.Namespace) -> _EstimateDests:
+    dests = getattr(args, _DESTS_KEY, None)
+    if not isinstance(dests, _EstimateDests):
+        raise TypeError("the parser has no estimate options; call add_estimate_options first")
+    return dests
+
+
+def given_estimate_options(args: argparse.Namespace) -> tuple[str, ...]:
+    """The estimate options the user gave on the command line, as option names (``--hours``, ...)."""
+    dests = _dests(args)
+    given = [option for attr, option in _GIVEN if getattr(args, attr) is not None]
+    if getattr(args, dests.datacenter) is not None:
+        given.append("--" + dests.datacenter.replace("_", "-"))
+    if getattr(args, dests.region) is not None:
+        given.append("--" + dests.region.replace("_", "-"))
+    if args.count is not None and (not dests.required or args.count != 1):
+        given.append("--count")
+    return tuple(given)
+
+
+def estimate_from_args(args: argparse.Namespace) -> EstimateResult:
+    """The estimate described by the options of ``add_estimate_options``.
+
+    Raises:
+        UsageError: missing or conflicting options, values out of range, unknown names (exit 2).
+    """
+    from mlfootprint.estimator import estimate
+
+    dests = _dests(args)
+    return estimate(
+        hardware=args.hardware,
+        count=1 if args.count is None else args.count,
+        hours=args.hours,
+        days=args.days,
+        device_hours=args.device_hours,
+        power_w=args.power_w,
+        host_power_w=args.host_power_w,
+        pue=args.pue,
+        datacenter=getattr(args, dests.datacenter),
+        region=getattr(args, dests.region),
+        year=args.year,
+        intensity_kg_per_kwh=args.intensity,
+        cfe_pct=args.cfe_pct,
+    )
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,57 +163,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description="Estimate energy and CO2e: device-hours x average power x PUE x grid intensity "
         "(Patterson et al. 2021 §2.5; Strubell et al. 2019 Eq. 1-2).",
     )
-    parser.add_argument(
-        "--hardware", metavar="NAME", help="accelerator, e.g. V100, 'NVIDIA A100-SXM4-80GB', TPUv3"
-    )
-    parser.add_argument("--count", type=positive_int, default=1, metavar="N", help="number of accelerators")
-    duration = parser.add_mutually_exclusive_group()
-    duration.add_argument("--hours", type=finite_float, metavar="H", help="wall-clock hours")
-    duration.add_argument("--days", type=finite_float, metavar="D", help="wall-clock days")
-    duration.add_argument("--device-hours", type=finite_float, metavar="X", help="accelerator-hours in total")
-    parser.add_argument(
-        "--power-w",
-        type=finite_float,
-        metavar="W",
-        help="average power per accelerator (default: published measured average, else TDP)",
-    )
-    parser.add_argument(
-        "--host-power-w", type=finite_float, metavar="W", help="host CPU + DRAM power for the job"
-    )
-    facility = parser.add_mutually_exclusive_group()
-    facility.add_argument("--pue", type=finite_float, metavar="P", help="datacenter PUE")
-    facility.add_argument("--datacenter", metavar="NAME", help="use this operator's published PUE")
-    grid = parser.add_mutually_exclusive_group()
-    grid.add_argument("--region", metavar="NAME", help="country, grid or cloud region for the intensity")
-    grid.add_argument(
-        "--intensity", type=finite_float, metavar="KG_PER_KWH", help="grid intensity in kg CO2e/kWh"
-    )
-    parser.add_argument("--year", type=int, metavar="Y", help="year of the intensity and PUE data")
-    parser.add_argument(
-        "--cfe-pct", type=finite_float, metavar="PCT", help="carbon-free energy share for net CO2e"
-    )
+    add_estimate_options(parser)
     add_format_arg(parser, ("text", "json", "markdown", "latex"))
     parser.set_defaults(func=_handle)
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from mlfootprint.estimator import estimate
-
-    result = estimate(
-        hardware=args.hardware,
-        count=args.count,
-        hours=args.hours,
-        days=args.days,
-        device_hours=args.device_hours,
-        power_w=args.power_w,
-        host_power_w=args.host_power_w,
-        pue=args.pue,
-        datacenter=args.datacenter,
-        region=args.region,
-        year=args.year,
-        intensity_kg_per_kwh=args.intensity,
-        cfe_pct=args.cfe_pct,
-    )
+    result = estimate_from_args(args)
     if args.format == "json":
         print_json(result.to_dict())
     elif args.format == "markdown":

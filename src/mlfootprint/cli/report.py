@@ -6,33 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from mlfootprint.cli._common import add_db_arg, emit, finite_float, nonnegative_float, positive_int
+from mlfootprint.cli._common import add_db_arg, emit
+from mlfootprint.cli.estimate import add_estimate_options, estimate_from_args, given_estimate_options
 from mlfootprint.errors import UsageError
 
 __all__ = ["FORMATS", "register"]
 
 FORMATS = ("markdown", "latex", "json", "html")
-
-
-def _add_estimate_options(p: argparse.ArgumentParser) -> None:
-    """The same options as ``mlfootprint estimate``."""
-    g = p.add_argument_group("estimate (with --estimate, as for 'mlfootprint estimate')")
-    g.add_argument("--hardware", metavar="NAME", help="accelerator, e.g. V100")
-    g.add_argument("--count", type=positive_int, default=1, metavar="N", help="number of accelerators")
-    d = g.add_mutually_exclusive_group()
-    d.add_argument("--hours", type=finite_float, metavar="H", help="wall-clock hours")
-    d.add_argument("--days", type=finite_float, metavar="D", help="wall-clock days")
-    d.add_argument("--device-hours", type=finite_float, metavar="X", help="accelerator-hours in total")
-    g.add_argument("--power-w", type=finite_float, metavar="W", help="average power per accelerator")
-    g.add_argument("--host-power-w", type=nonnegative_float, metavar="W", help="CPU + DRAM power")
-    f = g.add_mutually_exclusive_group()
-    f.add_argument("--pue", type=finite_float, metavar="P", help="datacenter PUE")
-    f.add_argument("--datacenter", metavar="NAME", help="use this operator's published PUE")
-    r = g.add_mutually_exclusive_group()
-    r.add_argument("--region", metavar="NAME", help="country, grid or cloud region for the intensity")
-    r.add_argument("--intensity", type=finite_float, metavar="KG_PER_KWH", help="grid intensity")
-    g.add_argument("--year", type=int, metavar="Y", help="year of the intensity and PUE data")
-    g.add_argument("--cfe-pct", type=finite_float, metavar="PCT", help="carbon-free-energy share (%%)")
 
 
 def register(sub: Any) -> None:
@@ -50,7 +30,8 @@ def register(sub: Any) -> None:
     p.add_argument("--plots", metavar="DIR", help="also write the run's plots (PNG and SVG) into DIR")
     p.add_argument("--standalone", action="store_true", help="latex: a complete document, not a fragment")
     add_db_arg(p)
-    _add_estimate_options(p)
+    group = p.add_argument_group("estimate (with --estimate, as for 'mlfootprint estimate')")
+    add_estimate_options(group, required=False)
     p.set_defaults(func=_handle)
 
 
@@ -62,25 +43,9 @@ def _tables() -> Any:
 
 
 def _estimate_statement(args: argparse.Namespace) -> Any:
-    from mlfootprint.estimator import estimate
     from mlfootprint.report.estimate_statement import statement_from_estimate
 
-    result = estimate(
-        hardware=args.hardware,
-        count=args.count,
-        hours=args.hours,
-        days=args.days,
-        device_hours=args.device_hours,
-        power_w=args.power_w,
-        host_power_w=args.host_power_w,
-        pue=args.pue,
-        datacenter=args.datacenter,
-        region=args.region,
-        year=args.year,
-        intensity_kg_per_kwh=args.intensity,
-        cfe_pct=args.cfe_pct,
-    )
-    return statement_from_estimate(result, tables=_tables())
+    return statement_from_estimate(estimate_from_args(args), tables=_tables())
 
 
 def _plot_images(
@@ -121,6 +86,9 @@ def _handle(args: argparse.Namespace) -> int:
 
     if args.estimate == (args.run_id is not None):
         raise UsageError("give either RUN_ID or --estimate with estimate options")
+    given = given_estimate_options(args)
+    if given and not args.estimate:
+        raise UsageError(f"{given[0]} describes an estimate: add --estimate and leave out RUN_ID")
     images: dict[str, str] = {}
     run_doc = None
     if args.estimate:

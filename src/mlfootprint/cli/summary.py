@@ -35,6 +35,11 @@ def register(sub: Any) -> None:
     )
     _add_common(s)
     s.add_argument("--by", metavar="KEY", help="group by project, name, day or tag:KEY (e.g. tag:sweep)")
+    s.add_argument(
+        "--plot",
+        metavar="FILE",
+        help="also write the runs over time, CO2e per run and cumulative (.png or .svg)",
+    )
     add_format_arg(s)
     s.set_defaults(func=_summary)
     e = sub.add_parser("export", help="export runs (CSV or JSON, one flat row per run)")
@@ -89,6 +94,8 @@ def _summary(args: argparse.Namespace) -> int:
     group_key(args.by)  # reject a bad --by before opening the ledger
     runs, prices = _runs(args)
     groups, total = summarise(runs, by=args.by, prices=prices)
+    if args.plot:
+        _plot(runs, args.plot)
     if args.format == "json":
         doc: dict[str, Any] = {
             "project": args.project,
@@ -106,6 +113,19 @@ def _summary(args: argparse.Namespace) -> int:
     else:
         print(_text(groups, total, args.by, prices.given), end="")
     return 0
+
+
+def _plot(runs: list[Any], path_text: str) -> None:
+    from pathlib import Path
+
+    from mlfootprint.errors import InvalidValueError
+    from mlfootprint.report.plots import project_figure
+
+    path = Path(path_text)
+    if path.suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise InvalidValueError("--plot", path_text, "must end in .png, .svg or .pdf")
+    fig = project_figure(runs)
+    fig.savefig(path, format=path.suffix[1:].lower())
 
 
 def _export(args: argparse.Namespace) -> int:

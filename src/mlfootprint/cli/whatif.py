@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 from mlfootprint.cli._common import (
     add_db_arg,
     add_format_arg,
+    duration_s,
     nonnegative_float,
     positive_float,
     positive_int,
     print_json,
 )
+from mlfootprint.cli.estimate import add_estimate_options, estimate_from_args, given_estimate_options
+from mlfootprint.cli.schedule import _when as iso_time
 from mlfootprint.errors import InvalidValueError, UnknownNameError, UsageError
 
 if TYPE_CHECKING:
@@ -27,28 +30,61 @@ if TYPE_CHECKING:
 
 __all__ = ["add_baseline_options", "register"]
 
-_HOURS_PER_DAY = 24.0
-
 
 def add_baseline_options(p: argparse.ArgumentParser) -> None:
-    """The estimate-style options that describe a baseline without a stored run."""
-    g = p.add_argument_group("baseline (instead of RUN_ID)")
-    g.add_argument("--hardware", metavar="NAME", help="accelerator of the baseline, e.g. P100")
-    g.add_argument("--count", type=positive_int, default=1, help="number of accelerators (default 1)")
-    d = g.add_mutually_exclusive_group()
-    d.add_argument("--hours", type=positive_float, help="wall-clock hours")
-    d.add_argument("--days", type=positive_float, help="wall-clock days")
-    d.add_argument("--device-hours", type=positive_float, help="accelerator-hours (count x hours)")
-    g.add_argument("--power-w", type=positive_float, help="average power per accelerator (W)")
-    g.add_argument("--host-power-w", type=nonnegative_float, default=0.0, help="CPU + DRAM power (W)")
-    pue = g.add_mutually_exclusive_group()
-    pue.add_argument("--pue", type=positive_float, help="PUE of the baseline datacenter")
-    pue.add_argument("--from-datacenter", metavar="NAME", help="baseline datacenter (PUE from the table)")
-    it = g.add_mutually_exclusive_group()
-    it.add_argument("--intensity", type=positive_float, metavar="KG_PER_KWH", help="baseline grid intensity")
-    it.add_argument("--from-region", metavar="NAME", help="baseline region (intensity from the table)")
-    g.add_argument("--year", type=positive_int, help="year of the baseline region's intensity")
-    g.add_argument("--cfe-pct", type=nonnegative_float, help="baseline carbon-free-energy share (%%)")
+    """The estimate options that describe a baseline without a stored run.
+
+    They are those of ``mlfootprint estimate``, except that the baseline's datacenter and region are
+    ``--from-datacenter`` and ``--from-region`` (``--datacenter`` and ``--region`` name the target).
+    """
+    g = p.add_argument_group("baseline (instead of RUN_ID; as for 'mlfootprint estimate')")
+    add_estimate_options(
+        g, required=False, datacenter_option="--from-datacenter", region_option="--from-region"
+    )
+
+
+def _add_when_options(p: argparse.ArgumentParser) -> None:
+    w = p.add_argument_group("Map by time shifting (with --when)")
+    w.add_argument("--zone", metavar="Z", help="grid zone of the series, e.g. DE")
+    w.add_argument("--arrival", type=iso_time, metavar="T", help="when the job is ready (ISO 8601 UTC)")
+    window = w.add_mutually_exclusive_group()
+    window.add_argument("--slack", type=duration_s, metavar="D", help="how long the job may wait, e.g. 24h")
+    window.add_argument("--deadline", type=iso_time, metavar="T", help="latest finish (ISO 8601 UTC)")
+    w.add_argument("--series", metavar="F", help="intensity series CSV (default: shipped 2022 subset)")
+
+
+def _time_shift(args: argparse.Namespace, base: Baseline) -> MapChange:
+    """The map change of starting in the best window of ``--zone``'s series instead of at arrival."""
+    from mlfootprint.reduce.schedule import plan_start
+    from mlfootprint.reduce.whatif_inputs import time_shift_change
+
+    if args.zone is None or args.arrival is None or (args.slack is None and args.deadline is None):
+        raise UsageError("--when needs --zone Z, --arrival T and --slack D or --deadline T")
+    if args.series is not None:
+        from mlfootprint.intensity.files import read_series
+
+        series = read_series(args.series)
+    else:
+        from mlfootprint.intensity.embedded import embedded_series
+
+        series = embedded_series()
+    plan = plan_start(
+        series,
+        zone=args.zone,
+        arrival=args.arrival,
+        duration_s=base.duration_s,
+        slack_s=args.slack,
+        deadline=args.deadline,
+    )
+    return time_shift_change(base, plan)
+
+
+def _check_when_options(args: argparse.Namespace) -> None:
+    if args.when:
+        return
+    for option in ("zone", "arrival", "slack", "deadline", "series"):
+        if getattr(args, option) is not None:
+            raise UsageError(f"--{option} is for a time shift: add --when")
 
 
 def register(sub: Any) -> None:
@@ -90,23 +126,20 @@ def register(sub: Any) -> None:
     mi = mp.add_mutually_exclusive_group()
     mi.add_argument("--region", metavar="NAME", help="the other region (intensity from the table)")
     mi.add_argument("--to-intensity", type=positive_float, metavar="KG", help="the other gross kg CO2e/kWh")
+    mi.add_argument(
+        "--when",
+        action="store_true",
+        help="the same grid, started in the scheduler's best window (needs --zone, --arrival, --slack "
+        "or --deadline)",
+    )
     mp.add_argument("--to-year", type=positive_int, help="year of the other region's intensity")
     mn = mp.add_mutually_exclusive_group()
     mn.add_argument("--to-net-intensity", type=nonnegative_float, metavar="KG", help="its net kg CO2e/kWh")
     mn.add_argument("--to-cfe-pct", type=nonnegative_float, metavar="PCT", help="its carbon-free-energy %%")
+    _add_when_options(p)
     add_format_arg(p)
     p.add_argument("--plot", metavar="FILE", help="also write the 4M waterfall (.png or .svg)")
     p.set_defaults(func=_handle)
-
-
-def _duration_s(args: argparse.Namespace) -> float:
-    if args.hours is not None:
-        return float(args.hours) * 3600.0
-    if args.days is not None:
-        return float(args.days) * _HOURS_PER_DAY * 3600.0
-    if args.device_hours is not None:
-        return float(args.device_hours) * 3600.0 / int(args.count)
-    raise UsageError("give a duration: --hours, --days or --device-hours")
 
 
 def _device_power(name: str, given: float | None, option: str) -> tuple[float, str]:
@@ -131,44 +164,17 @@ def _net(gross_g: float, cfe_pct: float | None) -> float | None:
 
 
 def _baseline_from_options(args: argparse.Namespace) -> Baseline:
-    from mlfootprint.reduce.whatif import Baseline
+    from mlfootprint.reduce.whatif_inputs import baseline_from_estimate
 
     if args.hardware is None and args.power_w is None:
         raise UsageError("give RUN_ID, or a baseline: --hardware NAME (or --power-w W) and a duration")
-    power_w, _ = _device_power(args.hardware, args.power_w, "--power-w")
-    if args.pue is not None:
-        pue, pue_source = float(args.pue), "given by the user"
-    elif args.from_datacenter is not None:
-        from mlfootprint.reference import resolve_pue
-
-        fact = resolve_pue(args.from_datacenter)
-        pue, pue_source = fact.pue, f"{fact.who} {fact.year} ({fact.source})"
-    else:
+    if args.pue is None and args.from_datacenter is None:
         raise UsageError("give the baseline's --pue P or --from-datacenter NAME")
-    if args.intensity is not None:
-        g, source, cfe = float(args.intensity) * 1000.0, "given by the user", args.cfe_pct
-    elif args.from_region is not None:
-        from mlfootprint.reference import resolve_intensity
-
-        ifact = resolve_intensity(args.from_region, args.year)
-        g, source = ifact.g_per_kwh, f"{ifact.name} {ifact.year} ({ifact.source})"
-        cfe = args.cfe_pct if args.cfe_pct is not None else ifact.cfe_pct
-    else:
+    if args.intensity is None and args.from_region is None:
         raise UsageError("give the baseline's --intensity KG_PER_KWH or --from-region NAME")
-    label = f"{args.count} x {args.hardware or 'device'}"
-    return Baseline(
-        label=label,
-        hardware=args.hardware,
-        count=args.count,
-        duration_s=_duration_s(args),
-        device_power_w=power_w,
-        host_power_w=float(args.host_power_w),
-        pue=pue,
-        pue_source=pue_source,
-        intensity_g_per_kwh=g,
-        intensity_source=source,
-        net_intensity_g_per_kwh=_net(g, cfe),
-    )
+    result = estimate_from_args(args)
+    label = f"{result.inputs['count']} x {args.hardware or 'device'}"
+    return baseline_from_estimate(result, label=label, hardware=args.hardware)
 
 
 def _run_hardware(run: Any) -> str | None:
@@ -190,8 +196,9 @@ def _run_hardware(run: Any) -> str | None:
 def _baseline(args: argparse.Namespace) -> Baseline:
     if args.run_id is None:
         return _baseline_from_options(args)
-    if args.hardware is not None or args.hours is not None or args.days is not None:
-        raise UsageError("give either RUN_ID or baseline options (--hardware, --hours, ...), not both")
+    given = given_estimate_options(args)
+    if given:
+        raise UsageError(f"give either RUN_ID or baseline options ({given[0]}, ...), not both")
     from mlfootprint.reduce.whatif import baseline_from_run
     from mlfootprint.store import open_store
 
@@ -279,6 +286,8 @@ def _changes(
         )
     elif args.to_net_intensity is not None or args.to_cfe_pct is not None:
         raise UsageError("--to-net-intensity and --to-cfe-pct need --region NAME or --to-intensity KG")
+    elif args.when:
+        map_ = _time_shift(args, base)
     return model, machine, mech, map_
 
 
@@ -319,11 +328,12 @@ def _handle(args: argparse.Namespace) -> int:
 
     from mlfootprint.reduce.whatif import whatif
 
+    _check_when_options(args)
     base = _baseline(args)
     model, machine, mech, map_ = _changes(args, base)
     if not any((model, machine, mech, map_)):
         raise UsageError(
-            "give at least one change: --machine, --datacenter/--to-pue, --region/--to-intensity, "
+            "give at least one change: --machine, --datacenter/--to-pue, --region/--to-intensity/--when, "
             "--model-flops-factor"
         )
     result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)

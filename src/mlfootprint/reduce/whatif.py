@@ -18,6 +18,8 @@ The model used (pure arithmetic, no I/O):
   time only.
 * **mechanization**: energy scales by ``new PUE / old PUE``.
 * **map**: CO2e scales by ``new intensity / old intensity`` (gross and net separately); energy unchanged.
+  A time shift (``reduce.whatif_inputs.time_shift_change``) is a map change whose intensity is the
+  baseline's scaled by the series' best-window / start-now ratio.
 
 Every multiplier is ``new / old`` (``< 1`` is a saving); ``reduction_x`` is its inverse ("5.6x less").
 """
@@ -25,6 +27,7 @@ Every multiplier is ``new / old`` (``< 1`` is a saving); ``reduction_x`` is its 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -163,6 +166,7 @@ class MapChange:
     intensity_g_per_kwh: float
     source: str
     net_intensity_g_per_kwh: float | None = None
+    detail: Mapping[str, object] | None = None  # e.g. the start plan of a time shift
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,8 +180,10 @@ class Factor:
     reasoning: str
     from_: str
     to: str
+    detail: Mapping[str, object] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        extra = {} if self.detail is None else {"detail": dict(self.detail)}
         return {
             "m": self.m,
             "energy_factor": self.energy_factor,
@@ -189,6 +195,7 @@ class Factor:
             "reasoning": self.reasoning,
             "from": self.from_,
             "to": self.to,
+            **extra,
         }
 
 
@@ -233,8 +240,17 @@ def _ratio(new: float, old: float) -> float:
     return new / old
 
 
-def _factor(m: M, old: Baseline, new: Baseline, reasoning: str, from_: str, to: str) -> Factor:
+def _factor(
+    m: M,
+    old: Baseline,
+    new: Baseline,
+    reasoning: str,
+    from_: str,
+    to: str,
+    detail: Mapping[str, object] | None = None,
+) -> Factor:
     return Factor(
+        detail=detail,
         m=m,
         energy_factor=_ratio(new.energy_j, old.energy_j),
         co2e_factor=_ratio(new.co2e_g, old.co2e_g),
@@ -317,7 +333,7 @@ def _apply_map(b: Baseline, c: MapChange) -> tuple[Baseline, Factor]:
     if new.net_g_per_kwh > 0:
         why += f"; net {b.net_g_per_kwh / new.net_g_per_kwh:.3g}x better"
     old = f"grid at {b.intensity_g_per_kwh / 1000:.3g} kg/kWh"
-    return new, _factor("map", b, new, why, old, c.name)
+    return new, _factor("map", b, new, why, old, c.name, c.detail)
 
 
 def whatif(

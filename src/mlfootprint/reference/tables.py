@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlfootprint.errors import UnknownNameError
+from mlfootprint.errors import ReferenceDataError, UnknownNameError
 
 __all__ = ["TABLE_NAMES", "TableInfo", "list_tables", "table_rows", "validate_table"]
 
-#: table name -> its CSV file in the package data
+#: table name -> its CSV file in the package data (``papers`` is read by ``mlfootprint.papers``)
 TABLE_NAMES = (
     "accelerators",
     "cpus",
@@ -20,6 +20,7 @@ TABLE_NAMES = (
     "grid_intensity_subnational",
     "cloud_regions",
     "pue",
+    "papers",
 )
 
 
@@ -113,6 +114,16 @@ def _loader(name: str) -> Callable[[str | Path], tuple[object, ...]]:
     return loaders[name]
 
 
+def _validate_papers(path: str | Path) -> int:
+    from mlfootprint.papers import load_rows
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ReferenceDataError(f"{path}: cannot read the file ({exc})") from None
+    return len(load_rows(text))
+
+
 def validate_table(name: str, path: str | Path) -> int:
     """Validate a user's table against the schema of the shipped table ``name``; return its row count.
 
@@ -127,6 +138,8 @@ def validate_table(name: str, path: str | Path) -> int:
     from mlfootprint.reference.pue import PUE_SCHEMA
 
     table = _check_name(name)
+    if table == "papers":
+        return _validate_papers(path)
     _loader(table)(path)
     schemas = {
         "accelerators": ACCELERATOR_SCHEMA,
