@@ -9,6 +9,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ __all__ = [
     "duration_s",
     "emit",
     "finite_float",
+    "iso_time",
     "nonnegative_float",
     "parse_duration_s",
     "positive_float",
@@ -98,6 +100,17 @@ def duration_s(text: str) -> float:
         return parse_duration_s(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def iso_time(text: str) -> datetime:
+    """argparse type for an ISO 8601 time; a time without a zone is taken as UTC."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2022-06-01T08:00Z)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def add_format_arg(parser: argparse.ArgumentParser, choices: Sequence[str] = ("text", "json")) -> None:

@@ -9,23 +9,20 @@ import argparse
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from mlfootprint.cli._common import add_format_arg, duration_s, finite_float, positive_int, print_json
+from mlfootprint.cli._common import (
+    add_format_arg,
+    duration_s,
+    finite_float,
+    iso_time,
+    positive_int,
+    print_json,
+)
 from mlfootprint.errors import InvalidValueError, UsageError
 
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import SeriesSet
 
 __all__ = ["register"]
-
-
-def _when(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time (e.g. 2022-06-01T08:00Z)"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def _hours(text: str) -> float:
@@ -65,12 +62,12 @@ def register(subparsers: Any) -> None:
     _add_series_args(p)
     p.add_argument("--zone", required=True, help="grid zone, e.g. DE")
     p.add_argument(
-        "--arrival", type=_when, default=None, help="when the job is ready (ISO 8601 UTC; default now)"
+        "--arrival", type=iso_time, default=None, help="when the job is ready (ISO 8601 UTC; default now)"
     )
     p.add_argument("--duration", type=duration_s, required=True, help="job length, e.g. 6h")
     window = p.add_mutually_exclusive_group(required=True)
     window.add_argument("--slack", type=duration_s, help="how long the job may wait, e.g. 24h")
-    window.add_argument("--deadline", type=_when, help="latest finish (ISO 8601 UTC)")
+    window.add_argument("--deadline", type=iso_time, help="latest finish (ISO 8601 UTC)")
     p.add_argument("--interruptible", action="store_true", help="allow pause and resume")
     p.add_argument(
         "--checkpoint-overhead", type=duration_s, default=0.0, help="extra run time per pause, e.g. 5m"

@@ -9,13 +9,13 @@ from mlfootprint.cli._common import (
     add_db_arg,
     add_format_arg,
     duration_s,
+    iso_time,
     nonnegative_float,
     positive_float,
     positive_int,
     print_json,
 )
 from mlfootprint.cli.estimate import add_estimate_options, estimate_from_args, given_estimate_options
-from mlfootprint.cli.schedule import _when as iso_time
 from mlfootprint.errors import InvalidValueError, UnknownNameError, UsageError
 
 if TYPE_CHECKING:
