@@ -2,7 +2,7 @@
 
 The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
 ``<config home>/mlfootprint/config.ini``. Keys match the field names below (``db``, ``region``,
-``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``).
+``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``).
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Settings:
     flush_interval_s: float = 10.0
     scope: str = "machine"
     project: str = "default"
+    series: str | None = None  # an intensity series file for time-resolved CO2e
+    zone: str | None = None  # the series' zone (column) to use
     sources: Mapping[str, str] | None = None
 
     def source_of(self, name: str) -> str:

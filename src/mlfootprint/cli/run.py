@@ -5,6 +5,12 @@ SIGTERM and SIGHUP are forwarded to the command, and so is SIGINT unless it came
 (the terminal sends Ctrl-C to the command itself; forwarding it would deliver it twice).
 Exit status: the command's own (``128 + N`` when a signal N ended it); 127 when the command is not
 found and 126 when it cannot be executed (as a shell does; nothing is stored); 2 for bad options.
+
+With ``--series``/``--zone`` the run's CO2e is time-resolved when the series covers it. With
+``--start-when-cleaner`` the start is planned on the series (``reduce.schedule.plan_start``), a
+countdown is shown on stderr until then (Ctrl-C aborts: exit 130, nothing stored), and the run records
+the plan, its baseline (starting at once) and the saving. ``main_with(RunDeps(...), argv)`` runs the
+command with an injected clock, sleep and meters.
 """
 
 from __future__ import annotations
@@ -15,15 +21,47 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlfootprint.cli._common import add_db_arg, emit, positive_float
+from mlfootprint.cli._common import add_db_arg, duration_s, emit, positive_float
+from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.errors import InvalidValueError, MlfootprintError, UsageError
 
-__all__ = ["exit_status", "parse_tag", "register"]
+if TYPE_CHECKING:
+    from mlfootprint.intensity.base import SeriesSet
+    from mlfootprint.meters.base import Meter
+    from mlfootprint.reduce.schedule import StartPlan
+
+__all__ = ["RunDeps", "exit_status", "main_with", "parse_tag", "register"]
+
+#: expected duration of a deferred command when --expected-duration is not given
+DEFAULT_EXPECTED_DURATION_S = 3600.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RunDeps:
+    """What ``mlfootprint run`` takes from the outside world (tests inject fakes).
+
+    Attributes:
+        clock: "now" for planning and the countdown, and the tracker's clock.
+        sleep: waits that many seconds (interruptible by Ctrl-C).
+        stderr_is_tty: whether the countdown may rewrite its line in place.
+        meters: opens the meters to read (given the clock) instead of discovering them; called when
+            the tracker is built, after any wait.
+    """
+
+    clock: Clock = field(default_factory=SystemClock)
+    sleep: Callable[[float], None] = time.sleep
+    stderr_is_tty: Callable[[], bool] = field(default=lambda: sys.stderr.isatty())
+    meters: Callable[[Clock], Sequence[Meter]] | None = None
+
 
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -68,10 +106,65 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--region", default=None, help="grid region (country, grid or cloud region)")
     parser.add_argument("--pue", default=None, help="PUE number, or a datacenter operator's name")
+    parser.add_argument(
+        "--series",
+        metavar="FILE",
+        help="intensity series CSV: CO2e is time-resolved when it covers the run "
+        "(default with --zone: the shipped 2022 hourly subset)",
+    )
+    parser.add_argument("--zone", default=None, help="the series' grid zone, e.g. DE")
+    parser.add_argument(
+        "--start-when-cleaner",
+        action="store_true",
+        help="wait for the cleanest start within --slack or --deadline (with a countdown), then run",
+    )
+    window = parser.add_mutually_exclusive_group()
+    window.add_argument(
+        "--slack", type=duration_s, default=None, help="how long the start may wait, e.g. 12h"
+    )
+    window.add_argument(
+        "--deadline", type=_when, default=None, help="latest finish (ISO 8601, UTC if no offset)"
+    )
+    parser.add_argument(
+        "--expected-duration",
+        type=duration_s,
+        default=None,
+        metavar="D",
+        help="how long CMD runs, for the plan (default 1h)",
+    )
     add_db_arg(parser)
     parser.add_argument("--json-out", default=None, metavar="FILE", help="also write the run record as JSON")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
     parser.set_defaults(func=run_command)
+
+
+def _when(text: str) -> datetime:
+    """argparse type for ISO 8601 times (UTC when no offset is given)."""
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2025-06-01T08:00Z)"
+        ) from None
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def main_with(deps: RunDeps, argv: Sequence[str]) -> int:
+    """``mlfootprint run ARGV...`` with ``deps`` injected; errors are translated as ``cli.main`` does."""
+    from mlfootprint.cli.main import build_parser
+
+    try:
+        args = build_parser().parse_args(["run", *argv])
+    except SystemExit as exc:  # argparse's own errors and --help
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return _run(args, deps)
+    except MlfootprintError as exc:
+        print(f"mlfootprint: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("mlfootprint: interrupted", file=sys.stderr)
+        return 130
 
 
 def _from_terminal() -> bool:
@@ -88,10 +181,13 @@ def _warn_line(message: warnings.WarningMessage) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Handler of ``mlfootprint run``."""
+    return _run(args, RunDeps())
+
+
+def _run(args: argparse.Namespace, deps: RunDeps) -> int:
     from mlfootprint.serialize import run_to_dict
     from mlfootprint.store import open_store
     from mlfootprint.tracking.summary import format_summary
-    from mlfootprint.tracking.tracker import Tracker
 
     cmd = list(args.cmd)
     if cmd and cmd[0] == "--":
@@ -101,17 +197,101 @@ def run_command(args: argparse.Namespace) -> int:
     if args.interval is not None and args.interval < 0.05:
         raise InvalidValueError("--interval", args.interval, "must be at least 0.05 s")
     name = args.name or " ".join([Path(cmd[0]).name, *cmd[1:2]])[:80]
+    plan, series = _plan(args, deps.clock.now()) if args.start_when_cleaner else (None, None)
+    if plan is None and (args.slack or args.deadline or args.expected_duration):
+        raise UsageError("run: --slack, --deadline and --expected-duration need --start-when-cleaner")
 
-    store = open_store(args.db)  # a bad --db fails here, before anything runs
+    store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
-        tracker = Tracker(
-            project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
-            interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, store=store,
-            command=cmd,
-        )  # fmt: skip
+        tracker = _tracker(args, deps, store, cmd, name, plan, series)
+        if plan is not None:
+            store.close()  # not held open through a wait of hours
+            _announce(plan, series, args.expected_duration is None)
+            _wait(plan, deps)
+            store = open_store(args.db)
+            tracker = _tracker(args, deps, store, cmd, name, plan, series)
         return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, format_summary)
     finally:
         store.close()
+
+
+def _tracker(
+    args: argparse.Namespace,
+    deps: RunDeps,
+    store: Any,
+    cmd: list[str],
+    name: str,
+    plan: StartPlan | None,
+    series: SeriesSet | None,
+) -> Any:
+    from mlfootprint.tracking.tracker import Tracker
+
+    return Tracker(
+        project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
+        interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, store=store,
+        command=cmd, clock=deps.clock, meters=deps.meters(deps.clock) if deps.meters else None,
+        intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
+    )  # fmt: skip
+
+
+def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:
+    """The planned start for ``--start-when-cleaner`` (UsageError for a series that does not cover now)."""
+    from mlfootprint.intensity.base import epoch_s, format_utc
+    from mlfootprint.reduce.schedule import plan_start
+
+    if not args.zone:
+        raise UsageError("run: --start-when-cleaner needs --zone (the grid zone to plan on, e.g. DE)")
+    if args.slack is None and args.deadline is None:
+        raise UsageError("run: --start-when-cleaner needs --slack (e.g. 12h) or --deadline (a time)")
+    if args.series:
+        from mlfootprint.intensity.files import read_series
+
+        series = read_series(args.series)
+    else:
+        from mlfootprint.intensity.embedded import embedded_series
+
+        series = embedded_series()
+    one = series.series(args.zone)
+    now_s = epoch_s(now)
+    if not one.start_s <= now_s < one.end_s:
+        raise UsageError(
+            f"run: the series {one.source} covers zone {one.zone} from {format_utc(one.start_s)} to "
+            f"{format_utc(one.end_s)}, not now ({format_utc(now_s)}); give a --series that covers the "
+            "coming hours"
+        )
+    duration = args.expected_duration or DEFAULT_EXPECTED_DURATION_S
+    plan = plan_start(
+        one, zone=one.zone, arrival=now, duration_s=duration, slack_s=args.slack, deadline=args.deadline
+    )
+    return plan, series
+
+
+def _announce(plan: StartPlan, series: SeriesSet | None, default_duration: bool) -> None:
+    from mlfootprint.intensity.base import epoch_s, format_utc
+
+    def iso(when: datetime | None) -> str:
+        return "?" if when is None else format_utc(epoch_s(when))
+
+    said = " (the default; set --expected-duration)" if default_duration else ""
+    print(
+        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration {plan.duration_s / 3600:g} h"
+        f"{said}, window {iso(plan.arrival)} to {iso(plan.deadline)}",
+        file=sys.stderr,
+    )
+    licence = f", {series.license}, sha256 {series.sha256[:12]}" if series is not None else ""
+    print(
+        f"mlfootprint: planned start {iso(plan.start)}: expected {plan.expected_g_per_kw:.1f} gCO2e per kW "
+        f"of load vs {plan.baseline_g_per_kw:.1f} starting now ({plan.saving_pct:.1f} % less; "
+        f"{plan.series_source}{licence})",
+        file=sys.stderr,
+    )
+
+
+def _wait(plan: StartPlan, deps: RunDeps) -> None:
+    from mlfootprint.tracking.deferred import wait_for_start
+
+    wait_for_start(plan, clock=deps.clock, sleep=deps.sleep, out=sys.stderr, tty=deps.stderr_is_tty())
+    print("mlfootprint: starting the command now", file=sys.stderr)
 
 
 def _supervise(
@@ -158,10 +338,14 @@ def _supervise(
     if not tracked:
         return status
     error: MlfootprintError | None = None
-    try:
-        tracker.stop(status="finished" if status == 0 else "failed", exit_code=status)
-    except MlfootprintError as exc:
-        error = exc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tracker.stop(status="finished" if status == 0 else "failed", exit_code=status)
+        except MlfootprintError as exc:
+            error = exc
+    for message in caught:
+        _warn_line(message)
     record = tracker.result
     if record is not None:
         print(summary(record, db_url=db_url), file=sys.stderr)

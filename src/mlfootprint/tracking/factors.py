@@ -43,13 +43,17 @@ def _origin(settings: Settings, name: str) -> str:
     return "given as an argument" if origin == "argument" else f"from {origin}"
 
 
-def resolve_factors(settings: Settings, *, datacenter: str | None = None, warn: bool = True) -> Factors:
+def resolve_factors(
+    settings: Settings, *, datacenter: str | None = None, warn: bool = True, series_zone: str | None = None
+) -> Factors:
     """Resolve the PUE and grid intensity for a run.
 
     Args:
         settings: resolved settings (``region`` and ``pue`` are read from it).
         datacenter: an operator/datacenter name whose published PUE to use when no PUE number is set.
         warn: issue ``NoRegionWarning`` when the world average is used.
+        series_zone: the zone of an intensity series; without a region, its annual figure (when the
+            reference tables know the zone as a region) is the one a run falls back to.
 
     Raises:
         UnknownNameError: the region or datacenter is not known (exit status 2).
@@ -76,15 +80,24 @@ def resolve_factors(settings: Settings, *, datacenter: str | None = None, warn: 
         pue_source = f"default: {fact.who} {fact.year} ({fact.source}); set --pue or MLFOOTPRINT_PUE"
     assumptions.append(Assumption(name="pue", value=pue, unit="ratio", source=pue_source))
 
-    if settings.region:
-        intensity = resolve_intensity(settings.region)
+    region_name, origin = settings.region, _origin(settings, "region")
+    if not region_name and series_zone:
+        from mlfootprint.errors import UnknownNameError
+
+        try:
+            resolve_intensity(series_zone)
+        except UnknownNameError:
+            pass
+        else:
+            region_name, origin = series_zone, "taken from the intensity series' zone"
+    if region_name:
+        intensity = resolve_intensity(region_name)
         kind = intensity.kind
-        origin = _origin(settings, "region")
         source = (
             f"{intensity.name} {intensity.year} annual average, {intensity.basis} ({intensity.source}); "
-            f"region {settings.region!r} {origin}"
+            f"region {region_name!r} {origin}"
         )
-        region: str | None = settings.region
+        region: str | None = region_name
         zone: str | None = intensity.key
     else:
         intensity = world_intensity()

@@ -10,6 +10,7 @@ from mlfootprint.meters.base import Meter
 from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, RunStatus, Sample
 from mlfootprint.tracking.factors import Factors
 from mlfootprint.tracking.sampler import RawSample
+from mlfootprint.tracking.timeresolved import SeriesIntensity
 from mlfootprint.uncertainty import footprint_interval, power_range
 
 __all__ = ["RunInfo", "build_record", "components_from_readings", "samples_from_raw"]
@@ -99,18 +100,31 @@ def build_record(
     ended_at: datetime | None,
     heartbeat_at: datetime | None,
     extra: Mapping[str, object] | None = None,
+    series: SeriesIntensity | None = None,
 ) -> RunRecord:
     """The run record for the readings so far: facility energy = IT energy x PUE, CO2e = energy x intensity.
 
     Intervals follow ``mlfootprint.uncertainty``: each component's method, the PUE's and the intensity's kind.
+    With ``series`` in use, the intensity is the run's time-resolved one (hourly range); a series that
+    was not used adds its reason to the assumptions and ``extra["intensity_fallback_reason"]``.
     """
+    assumptions = factors.assumptions + info.assumptions
+    intensity_g_per_kwh, intensity_source = factors.intensity_g_per_kwh, factors.intensity_source
+    kind, zone = factors.intensity_kind, factors.intensity_zone
+    resolution = range_resolution = "annual"
+    if series is not None and series.used:
+        intensity_g_per_kwh, intensity_source = series.intensity_g_per_kwh, series.source
+        kind, zone, resolution, range_resolution = series.kind, series.zone, series.resolution, "hourly"
+        assumptions = tuple(a for a in assumptions if a.name != "intensity")
+    if series is not None:
+        assumptions = (*assumptions, series.assumption())
     interval = footprint_interval(
         components,
         pue=factors.pue,
         pue_kind=factors.pue_kind,
-        intensity_g_per_kwh=factors.intensity_g_per_kwh,
-        intensity_kind=factors.intensity_kind,
-        intensity_resolution="annual",
+        intensity_g_per_kwh=intensity_g_per_kwh,
+        intensity_kind=kind,
+        intensity_resolution=range_resolution,
     )
     it_energy_j = sum(c.energy_j for c in components)
     net = None
@@ -119,6 +133,8 @@ def build_record(
     merged: dict[str, object] = dict(info.extra or {})
     merged.update(extra or {})
     merged.setdefault("interval_s", info.interval_s)
+    if series is not None and not series.used:
+        merged["intensity_fallback_reason"] = series.fallback_reason
     return RunRecord(
         id=info.id,
         project=info.project,
@@ -140,8 +156,8 @@ def build_record(
         co2e_g_net=net,
         pue=factors.pue,
         pue_source=factors.pue_source,
-        intensity_g_per_kwh=factors.intensity_g_per_kwh,
-        intensity_source=factors.intensity_source,
+        intensity_g_per_kwh=intensity_g_per_kwh,
+        intensity_source=intensity_source,
         region=factors.region,
         components=tuple(components),
         phases=tuple(phases),
@@ -150,8 +166,8 @@ def build_record(
         pid=info.pid,
         flush_interval_s=info.flush_interval_s,
         scope=info.scope,
-        intensity_zone=factors.intensity_zone,
-        intensity_resolution="annual",
-        assumptions=factors.assumptions + info.assumptions,
+        intensity_zone=zone,
+        intensity_resolution=resolution,
+        assumptions=assumptions,
         extra=merged,
     )

@@ -124,6 +124,11 @@ class Sampler:
             batch, self._pending = self._pending, []
             return batch
 
+    def peek_pending(self) -> list[RawSample]:
+        """A copy of the samples not yet flushed (they stay pending)."""
+        with self._lock:
+            return list(self._pending)
+
     def _restore(self, batch: list[RawSample]) -> None:
         with self._lock:
             self._pending[:0] = batch

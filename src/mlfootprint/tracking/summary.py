@@ -62,6 +62,12 @@ def format_summary(run: RunRecord, *, db_url: str | None = None) -> str:
     lines.append(f"  CO2e    {format_co2e(run.co2e_g)} {co2e_range} at {intensity}")
     if run.co2e_g_net is not None:
         lines.append(f"  CO2e net of the region's carbon-free energy: {format_co2e(run.co2e_g_net)}")
+    reason = run.extra.get("intensity_fallback_reason") if run.extra else None
+    if reason:
+        lines.append(f"  note    {reason}")
+    schedule = run.extra.get("schedule") if run.extra else None
+    if isinstance(schedule, dict):
+        lines.append(_schedule_line(schedule))
     if run.phases:
         top = [p for p in run.phases if p.parent is None]
         shown = ", ".join(f"{p.name} {format_energy(p.energy_j)}" for p in top[:6])
@@ -73,3 +79,22 @@ def format_summary(run: RunRecord, *, db_url: str | None = None) -> str:
     where = f" in {db_url}" if db_url else ""
     lines.append(f"  stored{where}; see it again: mlfootprint runs show {run.id}")
     return "\n".join(lines)
+
+
+def _schedule_line(schedule: dict[str, object]) -> str:
+    """``started when cleaner: ...`` with the saving against starting at arrival."""
+    waited_s = schedule.get("waited_s")
+    waited = f"waited {float(waited_s) / 3600:.2f} h, " if isinstance(waited_s, (int, float)) else ""
+    planned = schedule.get("planned_start")
+    head = f"  started when cleaner ({schedule.get('zone')}): {waited}planned start {planned}"
+    baseline, saving = schedule.get("baseline_co2e_g"), schedule.get("saving_g")
+    if isinstance(baseline, (int, float)) and isinstance(saving, (int, float)):
+        pct = f" ({saving / baseline * 100.0:.1f} %)" if baseline > 0 else ""
+        return (
+            f"{head}; starting at once would have emitted {format_co2e(baseline)}: "
+            f"saved {format_co2e(saving)}{pct}"
+        )
+    planned_pct = schedule.get("saving_pct")
+    pct_text = f"; planned saving {planned_pct:.1f} %" if isinstance(planned_pct, (int, float)) else ""
+    note = schedule.get("baseline_note")
+    return head + pct_text + (f" ({note})" if note else "")

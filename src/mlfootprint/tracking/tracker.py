@@ -18,7 +18,10 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import warnings
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,8 +34,17 @@ from mlfootprint.tracking.factors import Factors, resolve_factors
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
 from mlfootprint.tracking.sampler import MIN_INTERVAL_S, RawSample, Sampler
+from mlfootprint.tracking.timeresolved import (
+    SeriesFallbackWarning,
+    SeriesTotals,
+    add_batch,
+    load_series,
+    series_intensity,
+)
 
 if TYPE_CHECKING:
+    from mlfootprint.intensity.base import IntensitySeries, SeriesSet
+    from mlfootprint.reduce.schedule import StartPlan
     from mlfootprint.store import RunStore
 
 __all__ = ["Tracker", "track"]
@@ -63,12 +75,20 @@ class Tracker:
         pid: the process whose tree ``scope="process"`` measures (default: this process); the
             ``pid`` attribute may also be set after construction, before ``start()``.
         command: the command line being tracked (stored with the run).
+        intensity_series: an intensity series (a CSV path, a ``SeriesSet`` or an ``IntensitySeries``);
+            when it covers the whole run, CO2e is time-resolved (each sample interval's energy at that
+            interval's intensity); otherwise the annual figure is used and the record says why.
+        zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
+        start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
+            series); the record's ``extra["schedule"]`` then compares the run with starting at once.
 
-    Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file.
+    Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file
+    (``MLFOOTPRINT_SERIES`` and ``MLFOOTPRINT_ZONE`` for the series).
 
     Raises:
-        UnknownNameError: unknown region or datacenter (before anything is measured).
-        InvalidValueError: a bad interval, PUE or scope.
+        UnknownNameError: unknown region, datacenter or zone (before anything is measured).
+        InvalidValueError: a bad interval, PUE or scope, or a start plan without a series.
+        SeriesError: the series file is unreadable or malformed.
     """
 
     def __init__(
@@ -89,6 +109,9 @@ class Tracker:
         providers: Sequence[MeterProvider] | None = None,
         pid: int | None = None,
         command: Sequence[str] = (),
+        intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
+        zone: str | None = None,
+        start_plan: StartPlan | None = None,
     ) -> None:
         datacenter: str | None = None
         pue_value: float | None = None
@@ -112,7 +135,8 @@ class Tracker:
         self._options: dict[str, Any] = dict(
             project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
             flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-            providers=providers, pid=pid, command=command,
+            providers=providers, pid=pid, command=command, intensity_series=intensity_series, zone=zone,
+            start_plan=start_plan,
         )  # fmt: skip
         self.settings = load_settings(
             project=project,
@@ -122,8 +146,19 @@ class Tracker:
             flush_interval_s=flush_interval_s,
             scope=scope,
             db=db,
+            series=str(intensity_series) if isinstance(intensity_series, (str, Path)) else None,
+            zone=zone,
         )
-        self.factors: Factors = resolve_factors(self.settings, datacenter=datacenter, warn=False)
+        self.series = self._load_series(intensity_series)
+        if start_plan is not None and self.series is None:
+            raise InvalidValueError(
+                "start_plan", start_plan.start, "needs intensity_series= (the series it was planned on)"
+            )
+        self.start_plan = start_plan
+        series_zone = self.series.zone if self.series is not None else None
+        self.factors: Factors = resolve_factors(
+            self.settings, datacenter=datacenter, warn=False, series_zone=series_zone
+        )
         self.name = name
         self.tags = dict(tags or {})
         self._clock: Clock = clock or SystemClock()
@@ -140,8 +175,18 @@ class Tracker:
         self._t0_s = 0.0
         self._previous: list[tuple[float, float]] = []
         self._extra: dict[str, object] = {}
+        self._totals = SeriesTotals()
+        self._fallback_warned = False
         self.id: str | None = None
         self.result: RunRecord | None = None
+
+    def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
+        spec = given if given is not None else self.settings.series
+        if spec is None and self.settings.zone:
+            from mlfootprint.intensity.embedded import embedded_series
+
+            spec = embedded_series()
+        return None if spec is None else load_series(spec, self.settings.zone)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -152,8 +197,6 @@ class Tracker:
         """
         if self._info is not None:
             raise TrackerError("this tracker was already started; make a new one for another run")
-        import warnings
-
         from mlfootprint.store import new_run_id, open_store
         from mlfootprint.tracking.factors import NoRegionWarning
 
@@ -185,6 +228,15 @@ class Tracker:
             pid=os.getpid(),
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
+        self._totals = SeriesTotals.empty(len(self._meters))
+        if self.series is not None:
+            first = series_intensity(
+                self._totals, self.series, annual_kind=self.factors.intensity_kind,
+                started_at=self._info.started_at, now=self._info.started_at,
+            )  # fmt: skip
+            if first.fallback_reason is not None:
+                self._fallback_warned = True
+                warnings.warn(first.fallback_reason, SeriesFallbackWarning, stacklevel=2)
         self._sampler = Sampler(
             self._meters,
             clock=clock,
@@ -237,13 +289,16 @@ class Tracker:
             self._extra["sampler_stuck"] = f"the sampler thread did not end within {JOIN_TIMEOUT_S} s"
         if sampler.error is not None:
             self._extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
-        record = self._record(status, exit_code, final_j, final=True)
+        record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
         try:
             if self._store is not None:
                 sampler.final_flush(lambda batch: self._save(record, batch))
         finally:
             self.result = record
             self._close()
+        reason = record.extra.get("intensity_fallback_reason")
+        if reason and not self._fallback_warned:
+            warnings.warn(str(reason), SeriesFallbackWarning, stacklevel=2)
         if sampler.error is not None:
             raise TrackerError(
                 f"run {record.id}: a meter failed while sampling ({self._extra['sampler_error']}); "
@@ -261,8 +316,15 @@ class Tracker:
     # -- records -----------------------------------------------------------------------------------
 
     def _record(
-        self, status: RunStatus, exit_code: int | None, energies_j: Sequence[float], *, final: bool
-    ) -> RunRecord:
+        self,
+        status: RunStatus,
+        exit_code: int | None,
+        energies_j: Sequence[float],
+        *,
+        final: bool,
+        batch: Sequence[RawSample] = (),
+    ) -> tuple[RunRecord, SeriesTotals]:
+        """The record from ``energies_j`` and the series totals with ``batch`` added (not yet kept)."""
         assert self._info is not None and self._phases is not None and self._sampler is not None
         clock = self._clock
         now = clock.now()
@@ -271,7 +333,15 @@ class Tracker:
         extra["samples_taken"] = self._sampler.samples_taken
         if final:
             extra["sampler_cpu_s"] = self._sampler.thread_cpu_s
-        return build_record(
+        totals, resolved = self._totals, None
+        if self.series is not None:
+            start_s = self._info.started_at.timestamp()
+            totals = add_batch(totals, batch, series=self.series, started_at_s=start_s)
+            resolved = series_intensity(
+                totals, self.series, annual_kind=self.factors.intensity_kind,
+                started_at=self._info.started_at, now=now,
+            )  # fmt: skip
+        record = build_record(
             self._info,
             self.factors,
             components=components,
@@ -282,7 +352,14 @@ class Tracker:
             ended_at=now if final else None,
             heartbeat_at=now,
             extra=extra,
+            series=resolved,
         )
+        if self.start_plan is not None and self.series is not None:
+            from mlfootprint.tracking.deferred import schedule_extra
+
+            schedule = schedule_extra(self.start_plan, self.series, record)
+            record = replace(record, extra={**record.extra, "schedule": schedule})
+        return record, totals
 
     def _save(self, record: RunRecord, batch: list[RawSample]) -> None:
         assert self._store is not None and self._info is not None
@@ -294,19 +371,24 @@ class Tracker:
     def _flush(self, batch: list[RawSample]) -> None:
         """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
         assert self._sampler is not None
-        record = self._record("running", None, self._sampler.last_energies_j(), final=False)
+        energies_j = self._sampler.last_energies_j()
+        record, totals = self._record("running", None, energies_j, final=False, batch=batch)
         previous = list(self._previous)
         try:
             self._save(record, batch)
         except BaseException:
             self._previous = previous
             raise
+        self._totals = totals
 
     def snapshot(self) -> RunRecord:
         """The run so far (status ``running``), from the latest readings; nothing is saved."""
         if self._sampler is None:
             raise TrackerError("this tracker was not started")
-        return self._record("running", None, self._sampler.last_energies_j(), final=False)
+        sampler = self._sampler
+        return self._record(
+            "running", None, sampler.last_energies_j(), final=False, batch=sampler.peek_pending()
+        )[0]
 
     # -- phases, context manager, decorator --------------------------------------------------------
 
@@ -334,8 +416,6 @@ class Tracker:
         try:
             self.stop(status=status)
         except TrackerError as error:  # the body's own exception is the one to propagate
-            import warnings
-
             warnings.warn(str(error), RuntimeWarning, stacklevel=2)
 
     def __call__(self, func: F) -> F:
@@ -365,9 +445,12 @@ def track(
     meters: Sequence[Meter] | None = None,
     clock: Clock | None = None,
     store: RunStore | None = None,
+    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
+    zone: str | None = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
     return Tracker(
         project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
+        intensity_series=intensity_series, zone=zone,
     )  # fmt: skip
