@@ -278,29 +278,9 @@ def render_markdown(result: EstimateResult) -> str:
     return "\n".join(out)
 
 
-_LATEX_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "×": r"$\times$",
-    "–": "--",
-    "§": r"\S{}",
-}
-
-
-def latex_escape(text: str) -> str:
-    escaped = "".join(_LATEX_ESCAPES.get(ch, ch) for ch in text.replace("--", "\x00"))
-    return escaped.replace("\x00", "-{}-")
-
-
 def render_latex(result: EstimateResult) -> str:
+    from mlfootprint.report.latex import escape_latex as latex_escape
+
     d = result.to_dict()
     rows = [
         (

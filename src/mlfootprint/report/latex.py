@@ -23,13 +23,18 @@ _ESCAPES = {
     "^": r"\textasciicircum{}",
     "<": r"\textless{}",
     ">": r"\textgreater{}",
+    "§": r"\S{}",
 }
 
 
 def escape_latex(text: object) -> str:
-    """Escape the characters LaTeX treats specially; non-ASCII dashes become ``--``."""
+    """Escape the characters LaTeX treats specially.
+
+    Non-ASCII dashes and the multiplication sign become ASCII; ``--`` (an option name such as ``--pue``)
+    stays two hyphens rather than turning into an en dash.
+    """
     raw = str(text).replace("\u2013", "-").replace("\u2014", "-").replace("\u00d7", "x")
-    return "".join(_ESCAPES.get(ch, ch) for ch in raw)
+    return "".join(_ESCAPES.get(ch, ch) for ch in raw).replace("--", "-{}-")
 
 
 def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:carbon") -> str:
