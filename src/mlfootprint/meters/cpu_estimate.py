@@ -250,14 +250,14 @@ CpuLookup = Callable[[str], "CpuSpec | None"]
 
 
 def _default_lookup(model_name: str) -> CpuSpec | None:
-    from mlfootprint.reference.hardware import find_cpu
+    from mlfootprint.reference.cpus import find_cpu
 
     found: CpuSpec | None = find_cpu(model_name)
     return found
 
 
 def _default_fallback() -> CpuSpec:
-    from mlfootprint.reference.hardware import cpu_fallback
+    from mlfootprint.reference.cpus import cpu_fallback
 
     spec: CpuSpec = cpu_fallback()
     return spec

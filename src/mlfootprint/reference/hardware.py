@@ -27,20 +27,12 @@ from mlfootprint.reference._table import (
     shipped_path,
 )
 
-# CPU names are re-exported here for callers that import them from this module
-from mlfootprint.reference.cpus import Cpu, cpu_fallback, cpus, find_cpu, load_cpus
-
 __all__ = [
     "ACCELERATOR_SCHEMA",
     "Accelerator",
-    "Cpu",
     "accelerators",
-    "cpu_fallback",
-    "cpus",
     "find_accelerator",
-    "find_cpu",
     "load_accelerators",
-    "load_cpus",
     "normalize_hardware_name",
 ]
 
