@@ -278,7 +278,9 @@ def _intensity(region: str | None, year: int | None, intensity_kg_per_kwh: float
     note = f"; {choice.note}" if choice.note else ""
     text = f"{place}, {fact.kind}, {fact.year}, {fact.basis} ({fact.source}){note}"
     resolved = Assumption(name="intensity", value=fact.g_per_kwh / 1000.0, unit="kg CO2e/kWh", source=text)
-    rel = _widen(intensity_range(fact.kind), choice.low_frac, choice.high_frac, choice.note)
+    mapped = fact.kind == "cloud-region" and not fact.key.startswith("gcp:")
+    base = intensity_range("cloud-region-mapped" if mapped else fact.kind)
+    rel = _widen(base, choice.low_frac, choice.high_frac, choice.note)
     return _Factor(
         fact.g_per_kwh, fact.kind, resolved, cfe_pct=fact.cfe_pct, label=place, rel=rel, note=choice.note
     )
