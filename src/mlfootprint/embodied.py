@@ -97,9 +97,11 @@ class EmbodiedEstimate:
             "lifetime_years": self.lifetime_years,
             "utilisation_frac": self.utilisation_frac,
             "factor": self.factor.key,
-            "method": "device-hours / (lifetime x utilisation) x manufacturing CO2e (LLMCarbon; Luccioni 2022)",
+            "method": "device-hours / (lifetime x utilisation) x manufacturing CO2e "
+            "(LLMCarbon; Luccioni 2022)",
             "assumptions": [
-                {"name": a.name, "value": a.value, "unit": a.unit, "source": a.source} for a in self.assumptions
+                {"name": a.name, "value": a.value, "unit": a.unit, "source": a.source}
+                for a in self.assumptions
             ],
         }
 

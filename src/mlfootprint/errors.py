@@ -87,7 +87,9 @@ class AmbiguousNameError(UsageError):
         self.kind = kind
         self.name = name
         self.candidates = tuple(dict.fromkeys(candidates))
-        super().__init__(f"ambiguous {kind} {name!r}: matches {', '.join(self.candidates)}; give one of those")
+        super().__init__(
+            f"ambiguous {kind} {name!r}: matches {', '.join(self.candidates)}; give one of those"
+        )
 
 
 class ReferenceDataError(UsageError):

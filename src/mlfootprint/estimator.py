@@ -377,7 +377,11 @@ def estimate(
     from mlfootprint.net import net_interval
 
     exact_cfe = cfe_pct is not None or not grid.note
-    net = None if cfe is None else net_interval(interval.co2e_g, interval.co2e_g_low, interval.co2e_g_high, cfe, exact_cfe)
+    net = (
+        None
+        if cfe is None
+        else net_interval(interval.co2e_g, interval.co2e_g_low, interval.co2e_g_high, cfe, exact_cfe)
+    )
     embodied = None
     if power.family is not None:
         from mlfootprint.embodied import embodied_estimate, embodied_factor

@@ -330,7 +330,9 @@ def footprint_interval(
     else:
         it_range = EXACT
     p_range = pue_range(pue, pue_kind) if pue_rel is None else pue_rel
-    i_range = intensity_range(intensity_kind, intensity_resolution) if intensity_rel is None else intensity_rel
+    i_range = (
+        intensity_range(intensity_kind, intensity_resolution) if intensity_rel is None else intensity_rel
+    )
     energy_j = it_j * pue
     energy_low, energy_high = combine_product(energy_j, [it_range, p_range])
     co2e_g = energy_j / J_PER_KWH * intensity_g_per_kwh

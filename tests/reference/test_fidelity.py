@@ -11,11 +11,38 @@ from mlfootprint.papers_embodied import reproduce_bloom_embodied
 from mlfootprint.reference import find_accelerator, resolve_intensity, resolve_pue
 from mlfootprint.reference.years import intensity_for_year, pue_for_year
 
-LISTED = (
-    "P40 M40 GTX-1080-Ti RTX-2080-Ti V100S A10 A10G A30 A40 RTX-A6000 L40 H800 A800 GH200 B100 MI210 "
-    "MI300A MI325X Gaudi Gaudi2 Gaudi3 Trainium Trainium2 Inferentia2 TPU-v1 TPU-v5e TPU-v5p TPU-v6e "
-    "Titan-V Titan-RTX"
-).split()
+LISTED = [
+    "P40",
+    "M40",
+    "GTX-1080-Ti",
+    "RTX-2080-Ti",
+    "V100S",
+    "A10",
+    "A10G",
+    "A30",
+    "A40",
+    "RTX-A6000",
+    "L40",
+    "H800",
+    "A800",
+    "GH200",
+    "B100",
+    "MI210",
+    "MI300A",
+    "MI325X",
+    "Gaudi",
+    "Gaudi2",
+    "Gaudi3",
+    "Trainium",
+    "Trainium2",
+    "Inferentia2",
+    "TPU-v1",
+    "TPU-v5e",
+    "TPU-v5p",
+    "TPU-v6e",
+    "Titan-V",
+    "Titan-RTX",
+]
 
 
 @pytest.mark.parametrize("name", LISTED)
@@ -75,7 +102,9 @@ def test_us_state_uses_its_egrid_subregion() -> None:
     assert resolve_intensity("Georgia (US)").g_per_kwh == resolve_intensity("SRSO").g_per_kwh
 
 
-@pytest.mark.parametrize(("place", "expected"), [("Georgia", {"GEO", "US-GA"}), ("Dublin", {"aws:eu-west-1"})])
+@pytest.mark.parametrize(
+    ("place", "expected"), [("Georgia", {"GEO", "US-GA"}), ("Dublin", {"aws:eu-west-1"})]
+)
 def test_ambiguous_places_are_refused_with_candidates(place: str, expected: set[str]) -> None:
     with pytest.raises(AmbiguousNameError) as info:
         resolve_intensity(place)
@@ -83,7 +112,9 @@ def test_ambiguous_places_are_refused_with_candidates(place: str, expected: set[
     assert all(key in shown for key in expected)
 
 
-@pytest.mark.parametrize(("operator", "pue"), [("jean-zay", 1.2), ("lumi", 1.1), ("coreweave", 1.25), ("oracle", 1.25)])
+@pytest.mark.parametrize(
+    ("operator", "pue"), [("jean-zay", 1.2), ("lumi", 1.1), ("coreweave", 1.25), ("oracle", 1.25)]
+)
 def test_hpc_and_gpu_cloud_pue(operator: str, pue: float) -> None:
     assert resolve_pue(operator).pue == pue
 
@@ -96,7 +127,9 @@ def test_year_in_table_is_exact_and_missing_year_falls_back_and_widens() -> None
     assert choice.low_frac < 1.0 < choice.high_frac
     r = estimate(hardware="V100", count=8, hours=10, region="Iowa", datacenter="google", year=2019)
     assert any("nearest year 2022" in n for n in r.year_notes)
-    exact = estimate(hardware="V100", count=8, hours=10, region="gcp:us-central1", datacenter="google", year=2019)
+    exact = estimate(
+        hardware="V100", count=8, hours=10, region="gcp:us-central1", datacenter="google", year=2019
+    )
     assert exact.year_notes == () and exact.intensity_g_per_kwh == 479.0  # Google region data, 2019
 
 
@@ -108,7 +141,9 @@ def test_no_year_covers_the_spread_of_recent_years() -> None:
 
 
 def test_net_figure_has_an_interval() -> None:
-    r = estimate(hardware="TPU v3", count=8, hours=10, region="gcp:us-central1", datacenter="google", year=2020)
+    r = estimate(
+        hardware="TPU v3", count=8, hours=10, region="gcp:us-central1", datacenter="google", year=2020
+    )
     assert r.cfe_pct == 93.0 and r.co2e_g_net is not None
     assert r.co2e_g_net_low is not None and r.co2e_g_net_high is not None
     assert r.co2e_g_net_low < r.co2e_g_net < r.co2e_g_net_high

@@ -112,7 +112,11 @@ def supplement_accelerators(rows: list[Row], license_for: Callable[[str], str]) 
         if row.get("family") and row.get("measured_avg_power_w") and row["name"] == row["family"]
     }
     heads.update(
-        {row["family"]: row for row in rows if row.get("measured_avg_power_w") and row["name"] == row["family"]}
+        {
+            row["family"]: row
+            for row in rows
+            if row.get("measured_avg_power_w") and row["name"] == row["family"]
+        }
     )
     for row in rows:
         head = heads.get(row.get("family", ""))
@@ -138,7 +142,11 @@ def supplement_pue(rows: list[Row]) -> list[Row]:
 
 def supplement_subnational(rows: list[Row]) -> list[Row]:
     """US states as rows of their dominant eGRID subregion (same figure, stated mapping)."""
-    egrid = {row["region_code"].removeprefix("US-EGRID-"): row for row in rows if row["region_code"].startswith("US-EGRID-")}
+    egrid = {
+        row["region_code"].removeprefix("US-EGRID-"): row
+        for row in rows
+        if row["region_code"].startswith("US-EGRID-")
+    }
     for state, (code, sub, note) in US_STATES.items():
         base = egrid[sub]
         aliases = [f"{state} (US)", f"{state}, US", f"{state}, USA", f"US {state}", f"{state} state"]

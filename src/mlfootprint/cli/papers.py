@@ -45,7 +45,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _handle(args: argparse.Namespace) -> int:
     from mlfootprint.papers import reproduce_all, reproductions_to_json
-
     from mlfootprint.papers_embodied import reproduce_bloom_embodied
 
     reproductions = reproduce_all(args.paper) if args.paper != "luccioni2022" else ()
@@ -58,7 +57,9 @@ def _handle(args: argparse.Namespace) -> int:
         return 0
     parts = []
     if reproductions:
-        parts.append(render_markdown(reproductions) if args.format == "markdown" else render_text(reproductions))
+        parts.append(
+            render_markdown(reproductions) if args.format == "markdown" else render_text(reproductions)
+        )
     if embodied is not None:
         parts.append(_render_embodied(embodied, markdown=args.format == "markdown"))
     emit("\n\n".join(parts))
@@ -76,17 +77,20 @@ def _render_embodied(rep: object, *, markdown: bool) -> str:
     computed, dev = rep.computed_kg, rep.deviation_pct
     labels = {"gpus": "GPUs", "servers": "servers", "total": "total"}
     if markdown:
-        lines = [f"**{title}**", "", "| part | published t | computed t | deviation |", "|---|---:|---:|---:|"]
+        lines = [
+            f"**{title}**",
+            "",
+            "| part | published t | computed t | deviation |",
+            "|---|---:|---:|---:|",
+        ]
         for key, label in labels.items():
-            lines.append(
-                f"| {label} | {rep.published_kg[key] / 1000:.2f} | {computed[key] / 1000:.2f} | {dev[key]:+.1f}% |"
-            )
+            pub, got = rep.published_kg[key] / 1000, computed[key] / 1000
+            lines.append(f"| {label} | {pub:.2f} | {got:.2f} | {dev[key]:+.1f}% |")
         return "\n".join(lines)
     lines = [title, f"  {'part':<10} {'published t':>12} {'computed t':>12} {'deviation':>10}"]
     for key, label in labels.items():
-        lines.append(
-            f"  {label:<10} {rep.published_kg[key] / 1000:>12.2f} {computed[key] / 1000:>12.2f} {dev[key]:>+9.1f}%"
-        )
+        pub, got = rep.published_kg[key] / 1000, computed[key] / 1000
+        lines.append(f"  {label:<10} {pub:>12.2f} {got:>12.2f} {dev[key]:>+9.1f}%")
     return "\n".join(lines)
 
 

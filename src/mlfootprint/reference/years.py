@@ -83,7 +83,9 @@ def year_choice(values: dict[int, float], year: int | None, drift_per_year_frac:
         f"no year given: latest year {latest} used, range widened to cover {shown[0]}-{shown[-1]} "
         f"(x{low:.2f} to x{high:.2f}); give --year for the year of the run"
     )
-    return YearChoice(requested=None, used=latest, note=note, low_frac=min(1.0, low), high_frac=max(1.0, high))
+    return YearChoice(
+        requested=None, used=latest, note=note, low_frac=min(1.0, low), high_frac=max(1.0, high)
+    )
 
 
 def _span(years: Sequence[int]) -> str:
