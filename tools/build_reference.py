@@ -12,6 +12,13 @@ Facts added here that are not in the fact tables, each with its citation in the 
 measured average system power per accelerator (Patterson et al. 2021, Table 3; Chowdhery et al. 2022,
 Appendix B), TPU v2/v3 TDP (Patterson et al. 2021, Table 4), the OWID "World" series, ISO 3166-1 alpha-2
 codes and common country aliases.
+
+Facts compiled for this package beyond the shared fact tables live in ``tools/reference_supplement/``
+(one CSV per concept, every row with ``source``, ``year``, ``license`` and a ``confidence``), merged by
+``tools/reference_supplement/__init__.py``: more accelerators and their aliases, accelerator families
+(a variant inherits its family's published measured average and says so), PUE by year and for HPC
+centres and GPU clouds, US states mapped to eGRID subregions, cloud and HPC sites by name, embodied
+(manufacturing) emissions per device, and the calibration set of published footprints.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 OUT = ROOT / "src" / "mlfootprint" / "reference" / "data"
 
 PATTERSON_2021 = (
@@ -164,6 +172,10 @@ ACCELERATOR_COLUMNS = [
     "source",
     "license",
     "notes",
+    "family",
+    "estimated_power_w",
+    "estimated_power_basis",
+    "confidence",
 ]
 
 _ISO2_PAIRS = """
@@ -320,6 +332,9 @@ def build_accelerators(shared: Path) -> None:
         row["license"] = license_for(row["source"])
         rows.append(row)
     rows.extend(GENERIC_ACCELERATORS)
+    from reference_supplement import supplement_accelerators
+
+    rows = supplement_accelerators(rows, license_for)
     rows.sort(key=lambda r: (r["vendor"], r["kind"], r["name"]))
     write("accelerators.csv", ACCELERATOR_COLUMNS, rows)
 
@@ -431,6 +446,9 @@ def build_subnational(shared: Path) -> None:
                 "notes": src["notes"],
             }
         )
+    from reference_supplement import supplement_subnational
+
+    rows = supplement_subnational(rows)
     columns = [
         "region_code",
         "country_iso3",
@@ -496,8 +514,12 @@ def build_pue(shared: Path) -> None:
                 "notes": src["notes"],
             }
         )
+    from reference_supplement import supplement_pue
+
+    rows = supplement_pue(rows)
     rows.sort(key=lambda r: (r["key"], int(r["year"])))
     columns = ["key", "who", "aliases", "scope", "year", "pue", "source", "verification", "license", "notes"]
+    columns.append("confidence")
     write("pue.csv", columns, rows)
 
 
@@ -510,6 +532,9 @@ def main(argv: list[str]) -> int:
     build_subnational(shared)
     build_cloud(shared)
     build_pue(shared)
+    from reference_supplement import build_supplement_tables
+
+    build_supplement_tables(write)
     return 0
 
 

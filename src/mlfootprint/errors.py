@@ -10,6 +10,7 @@ import difflib
 from collections.abc import Iterable
 
 __all__ = [
+    "AmbiguousNameError",
     "ConfigError",
     "IntensityError",
     "InvalidValueError",
@@ -71,6 +72,24 @@ class UnknownNameError(UsageError):
         self.suggestions = closest_names(name, candidates)
         hint = f"; closest: {', '.join(self.suggestions)}" if self.suggestions else ""
         super().__init__(f"unknown {kind} {name!r}{hint}")
+
+
+class AmbiguousNameError(UsageError):
+    """A name matches more than one row; the message lists every candidate and how to qualify it.
+
+    Args:
+        kind: what was looked up, e.g. ``"region"``.
+        name: the name as given.
+        candidates: the rows it matches, as names a user can type instead.
+    """
+
+    def __init__(self, kind: str, name: str, candidates: Iterable[str]) -> None:
+        self.kind = kind
+        self.name = name
+        self.candidates = tuple(dict.fromkeys(candidates))
+        super().__init__(
+            f"ambiguous {kind} {name!r}: matches {', '.join(self.candidates)}; give one of those"
+        )
 
 
 class ReferenceDataError(UsageError):

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlfootprint.embodied import EmbodiedEstimate
 from mlfootprint.errors import InvalidValueError, UsageError
 from mlfootprint.records import Assumption, ComponentEnergy
 from mlfootprint.uncertainty import RelativeRange, footprint_interval, intensity_range, power_range, pue_range
@@ -56,6 +57,10 @@ class EstimateResult:
     inputs: Mapping[str, object]
     assumptions: tuple[Assumption, ...]
     ranges: Mapping[str, RelativeRange] = field(default_factory=dict)
+    co2e_g_net_low: float | None = None
+    co2e_g_net_high: float | None = None
+    embodied: EmbodiedEstimate | None = None
+    year_notes: tuple[str, ...] = ()
 
     @property
     def energy_kwh(self) -> float:
@@ -75,6 +80,10 @@ class EstimateResult:
             "co2e_kg_low": kg_from_g(self.co2e_g_low),
             "co2e_kg_high": kg_from_g(self.co2e_g_high),
             "co2e_kg_net": None if self.co2e_g_net is None else kg_from_g(self.co2e_g_net),
+            "co2e_kg_net_low": None if self.co2e_g_net_low is None else kg_from_g(self.co2e_g_net_low),
+            "co2e_kg_net_high": None if self.co2e_g_net_high is None else kg_from_g(self.co2e_g_net_high),
+            "embodied": None if self.embodied is None else self.embodied.to_dict(),
+            "year_notes": list(self.year_notes),
             "device_hours": self.device_hours,
             "power_w": self.power_w,
             "power_method": self.power_method,
@@ -142,6 +151,9 @@ class _Factor:
     spread_frac: float | None = None
     cfe_pct: float | None = None
     label: str | None = None
+    rel: RelativeRange | None = None
+    note: str = ""
+    family: str | None = None
 
 
 def _device_power(hardware: str | None, power_w: float | None) -> _Factor:
@@ -157,16 +169,19 @@ def _device_power(hardware: str | None, power_w: float | None) -> _Factor:
         given = Assumption(
             name="power_w", value=watts, unit="W per device", source="given by the user (--power-w)"
         )
-        return _Factor(watts, "user", given, label=name)
+        family = None if accelerator is None else (accelerator.family or accelerator.name)
+        return _Factor(watts, "user", given, label=name, family=family)
     if accelerator is None:
         raise UsageError("--hardware or --power-w is required")
+    family = accelerator.family or accelerator.name
     if accelerator.measured_avg_power_w is not None:
         watts, spread = float(accelerator.measured_avg_power_w), accelerator.measured_power_spread_frac
         spread_text = f", stdev {spread:.0%}" if spread is not None else ""
         where = accelerator.measured_power_source or accelerator.source
         text = f"published measured average system power of {name}{spread_text} ({where})"
         published = Assumption(name="power_w", value=watts, unit="W per device", source=text)
-        return _Factor(watts, "published", published, spread_frac=spread, label=name)
+        rel = power_range("published", spread_frac=spread, workload="other")
+        return _Factor(watts, "published", published, spread_frac=spread, label=name, rel=rel, family=family)
     if accelerator.tdp_w is not None:
         watts = float(accelerator.tdp_w)
         text = (
@@ -178,6 +193,18 @@ def _device_power(hardware: str | None, power_w: float | None) -> _Factor:
             "tdp-utilisation",
             Assumption(name="power_w", value=watts, unit="W per device", source=text),
             label=name,
+            family=family,
+        )
+    if accelerator.estimated_power_w is not None:
+        watts = float(accelerator.estimated_power_w)
+        text = f"{accelerator.estimated_power_basis} ({name}); give --power-w if you know the draw"
+        return _Factor(
+            watts,
+            "tdp-utilisation",
+            Assumption(name="power_w", value=watts, unit="W per device", source=text),
+            label=name,
+            rel=power_range("tdp-utilisation", confidence="low"),
+            family=family,
         )
     raise UsageError(f"no power figure is known for {name!r}; give its average power with --power-w")
 
@@ -191,15 +218,43 @@ def _pue(pue: float | None, datacenter: str | None, year: int | None) -> _Factor
         return _Factor(
             value, "user", Assumption(name="pue", value=value, unit="", source="given by the user (--pue)")
         )
-    from mlfootprint.reference import default_pue, resolve_pue
+    from mlfootprint.reference.pue import DEFAULT_PUE_KEY
+    from mlfootprint.reference.years import pue_for_year
 
     if datacenter is not None:
-        fact = resolve_pue(datacenter, year)
-        text = f"{fact.who} {fact.year} ({fact.source})"
-        return _Factor(fact.pue, "operator", Assumption(name="pue", value=fact.pue, unit="", source=text))
-    fact = default_pue()
-    text = f"default: {fact.who} {fact.year} ({fact.source}); give --pue or --datacenter for yours"
-    return _Factor(fact.pue, "industry-average", Assumption(name="pue", value=fact.pue, unit="", source=text))
+        fact, choice = pue_for_year(datacenter, year)
+        note = f"; {choice.note}" if choice.note else ""
+        text = f"{fact.who} {fact.year} ({fact.source}){note}"
+        base = pue_range(fact.pue, "operator", fact.confidence)
+        return _Factor(
+            fact.pue,
+            "operator",
+            Assumption(name="pue", value=fact.pue, unit="", source=text),
+            rel=_widen(base, choice.low_frac, choice.high_frac, choice.note, floor=1.0 / fact.pue),
+            note=choice.note,
+        )
+    fact, choice = pue_for_year(DEFAULT_PUE_KEY, year)
+    note = f"; {choice.note}" if choice.fell_back else ""
+    text = f"default: {fact.who} {fact.year} ({fact.source}){note}; give --pue or --datacenter for yours"
+    return _Factor(
+        fact.pue,
+        "industry-average",
+        Assumption(name="pue", value=fact.pue, unit="", source=text),
+        note=choice.note if choice.fell_back else "",
+    )
+
+
+def _widen(
+    base: RelativeRange, low_frac: float, high_frac: float, note: str, *, floor: float = 0.0
+) -> RelativeRange:
+    """``base`` with its bounds multiplied by the year choice's factors (never below ``floor``)."""
+    if low_frac == 1.0 and high_frac == 1.0:
+        return base
+    return RelativeRange(
+        low_frac=max(floor, min(1.0, base.low_frac * low_frac)),
+        high_frac=base.high_frac * high_frac,
+        basis=f"{base.basis}; {note}",
+    )
 
 
 def _intensity(region: str | None, year: int | None, intensity_kg_per_kwh: float | None) -> _Factor:
@@ -216,13 +271,19 @@ def _intensity(region: str | None, year: int | None, intensity_kg_per_kwh: float
             name="intensity", value=kg, unit="kg CO2e/kWh", source="given by the user (--intensity)"
         )
         return _Factor(kg * 1000.0, "user", given)
-    from mlfootprint.reference import resolve_intensity
+    from mlfootprint.reference.years import intensity_for_year
 
-    fact = resolve_intensity(region, year)
+    fact, choice = intensity_for_year(region, year)
     place = fact.key if fact.name == fact.key else f"{fact.key} ({fact.name})"
-    text = f"{place}, {fact.kind}, {fact.year}, {fact.basis} ({fact.source})"
+    note = f"; {choice.note}" if choice.note else ""
+    text = f"{place}, {fact.kind}, {fact.year}, {fact.basis} ({fact.source}){note}"
     resolved = Assumption(name="intensity", value=fact.g_per_kwh / 1000.0, unit="kg CO2e/kWh", source=text)
-    return _Factor(fact.g_per_kwh, fact.kind, resolved, cfe_pct=fact.cfe_pct, label=place)
+    mapped = fact.kind == "cloud-region" and not fact.key.startswith("gcp:")
+    base = intensity_range("cloud-region-mapped" if mapped else fact.kind)
+    rel = _widen(base, choice.low_frac, choice.high_frac, choice.note)
+    return _Factor(
+        fact.g_per_kwh, fact.kind, resolved, cfe_pct=fact.cfe_pct, label=place, rel=rel, note=choice.note
+    )
 
 
 def estimate(
@@ -274,7 +335,7 @@ def estimate(
         host_w = _check_number("--host-power-w", host_power_w, low=0.0, high=MAX_POWER_W * count)
     facility = _pue(pue, datacenter, year)
     grid = _intensity(region, year, intensity_kg_per_kwh)
-    ranges = {"power": power_range(power.kind, spread_frac=power.spread_frac)}
+    ranges = {"power": power.rel or power_range(power.kind, spread_frac=power.spread_frac)}
     components = [_component("accelerators", dev_h * power.value * S_PER_HOUR, power, ranges["power"])]
     assumptions = [power.assumption]
     if host_w is not None:
@@ -291,8 +352,8 @@ def estimate(
         ranges["host_power"] = power_range("user")
         components.append(_component("host", wall_h * host_w * S_PER_HOUR, host, ranges["host_power"]))
         assumptions.append(host.assumption)
-    ranges["pue"] = pue_range(facility.value, facility.kind)
-    ranges["intensity"] = intensity_range(grid.kind)
+    ranges["pue"] = facility.rel or pue_range(facility.value, facility.kind)
+    ranges["intensity"] = grid.rel or intensity_range(grid.kind)
     assumptions += [facility.assumption, grid.assumption]
     cfe: float | None = None
     if cfe_pct is not None:
@@ -310,7 +371,22 @@ def estimate(
         pue_kind=facility.kind,
         intensity_g_per_kwh=grid.value,
         intensity_kind=grid.kind,
+        pue_rel=ranges["pue"],
+        intensity_rel=ranges["intensity"],
     )
+    from mlfootprint.net import net_interval
+
+    exact_cfe = cfe_pct is not None or not grid.note
+    net = (
+        None
+        if cfe is None
+        else net_interval(interval.co2e_g, interval.co2e_g_low, interval.co2e_g_high, cfe, exact_cfe)
+    )
+    embodied = None
+    if power.family is not None:
+        from mlfootprint.embodied import embodied_estimate, embodied_factor
+
+        embodied = embodied_estimate(dev_h, embodied_factor(power.family))
     inputs: dict[str, object] = {
         "hardware": power.label,
         "count": count,
@@ -335,7 +411,11 @@ def estimate(
         co2e_g=interval.co2e_g,
         co2e_g_low=interval.co2e_g_low,
         co2e_g_high=interval.co2e_g_high,
-        co2e_g_net=None if cfe is None else interval.co2e_g * (1.0 - cfe / 100.0),
+        co2e_g_net=None if net is None else net[0],
+        co2e_g_net_low=None if net is None else net[1],
+        co2e_g_net_high=None if net is None else net[2],
+        embodied=embodied,
+        year_notes=tuple(n for n in (facility.note, grid.note) if n),
         device_hours=dev_h,
         power_w=power.value,
         power_method=power.kind,

@@ -54,6 +54,15 @@ TDP_CEILING_FRAC = 1.1
 DEFAULT_PUBLISHED_SPREAD_FRAC = 0.11
 #: A published spread is one standard deviation; the range is this many of them (about 95 %).
 PUBLISHED_SPREAD_SIGMAS = 2.0
+#: A family's published average applied to another workload (or another board of the family): the
+#: draw of one job differs from the average of the jobs it was measured on. Strubell et al. 2019 drew
+#: 188 W per V100 (host share included) where Patterson et al. 2021 Table 3 has 325 W (x0.58); Patterson's
+#: per-model figures span x0.87 (Switch, 245 W) to x1.10 (T5, 310 W) of the TPU v3 average (283 W).
+OTHER_WORKLOAD_LOW_FRAC = 0.55
+OTHER_WORKLOAD_HIGH_FRAC = 1.15
+#: A power figure that is a class estimate (no vendor figure published).
+CLASS_ESTIMATE_LOW_FRAC = 0.4
+CLASS_ESTIMATE_HIGH_FRAC = 1.6
 #: An average power stated by the user.
 USER_POWER_FRAC = 0.10
 #: DRAM modelled from installed GiB x W/GiB (a convention, not a measurement).
@@ -61,17 +70,21 @@ DRAM_MODEL_LOW_FRAC = 0.5
 DRAM_MODEL_HIGH_FRAC = 1.5
 
 PUE_KINDS = ("user", "operator", "published", "industry-average")
-INTENSITY_KINDS = ("country", "subnational", "cloud-region", "world", "user")
+INTENSITY_KINDS = ("country", "subnational", "cloud-region", "cloud-region-mapped", "world", "user")
 
 #: PUE of a well-run hyperscale fleet (Google 2024 fleet 1.09) and of a poor enterprise site.
 _PUE_BEST = 1.1
 _PUE_WORST = 2.0
 
 _INTENSITY_ANNUAL: dict[str, tuple[float, float]] = {
-    "country": (0.8, 1.2),
+    # for the data year of the run: a year the table lacks, or no year, widens this (reference/years.py)
+    "country": (0.85, 1.15),
     "subnational": (0.85, 1.15),
     "cloud-region": (0.85, 1.15),
-    "world": (0.5, 1.5),
+    # AWS/Azure regions mapped by us to a grid zone: balancing areas inside one eGRID subregion differ
+    # by 2x (StarCoder used 0.155 kg/kWh for us-west-2 where eGRID NWPP gives 0.275)
+    "cloud-region-mapped": (0.5, 1.2),
+    "world": (0.4, 1.6),
     "user": (0.9, 1.1),
 }
 _INTENSITY_HOURLY: dict[str, tuple[float, float]] = {
@@ -110,7 +123,12 @@ def _symmetric(frac: float, basis: str) -> RelativeRange:
 
 
 def power_range(
-    method: str, *, spread_frac: float | None = None, interval_s: float | None = None
+    method: str,
+    *,
+    spread_frac: float | None = None,
+    interval_s: float | None = None,
+    workload: str = "same",
+    confidence: str = "high",
 ) -> RelativeRange:
     """Relative range of a power or energy figure obtained by ``method`` (one of ``records.METHODS``).
 
@@ -118,6 +136,9 @@ def power_range(
         method: counter | sampled-power | tdp-utilisation | dram-model | published | user.
         spread_frac: for ``published``: the published relative standard deviation (e.g. 0.05).
         interval_s: for ``sampled-power``: the sampling interval in seconds.
+        workload: for ``published``: ``"same"`` when the average was measured on this very workload,
+            ``"other"`` when a table's average is applied to another job (the estimator's case).
+        confidence: for ``tdp-utilisation``: ``"low"`` when the power figure is a class estimate.
 
     Raises:
         InvalidValueError: unknown method, or a negative spread or interval.
@@ -137,6 +158,12 @@ def power_range(
             f"power samples every {interval:g} s: +/-5 % sensor accuracy (NVML documentation) "
             f"+ {sampling:.0%} for power changes between samples",
         )
+    if method == "tdp-utilisation" and confidence == "low":
+        return RelativeRange(
+            low_frac=CLASS_ESTIMATE_LOW_FRAC,
+            high_frac=CLASS_ESTIMATE_HIGH_FRAC,
+            basis="class estimate (no vendor power figure published): x0.4 to x1.6",
+        )
     if method == "tdp-utilisation":
         return RelativeRange(
             low_frac=TDP_FLOOR_FRAC,
@@ -154,6 +181,13 @@ def power_range(
             raise InvalidValueError("spread_frac", spread_frac, "must be a non-negative fraction")
         sigma = DEFAULT_PUBLISHED_SPREAD_FRAC if spread_frac is None else spread_frac
         said = "published" if spread_frac is not None else "assumed (none published)"
+        if workload == "other":
+            return RelativeRange(
+                low_frac=min(OTHER_WORKLOAD_LOW_FRAC, 1.0 - PUBLISHED_SPREAD_SIGMAS * sigma),
+                high_frac=max(OTHER_WORKLOAD_HIGH_FRAC, 1.0 + PUBLISHED_SPREAD_SIGMAS * sigma),
+                basis="published average of other workloads: x0.55 to x1.15 (a job's draw differs from "
+                "the average it was measured on; Strubell 2019 vs Patterson 2021)",
+            )
         return _symmetric(
             PUBLISHED_SPREAD_SIGMAS * sigma,
             f"published measured average: +/-2 standard deviations, {said} stdev {sigma:.0%}",
@@ -167,7 +201,11 @@ def power_range(
     )
 
 
-def pue_range(pue: float, source_kind: str) -> RelativeRange:
+#: half-width of an operator's PUE range by the confidence of the figure
+PUE_OPERATOR_FRAC = {"high": 0.05, "medium": 0.07, "low": 0.15}
+
+
+def pue_range(pue: float, source_kind: str, confidence: str = "high") -> RelativeRange:
     """Relative range of a PUE from a source of kind ``source_kind``.
 
     The low end never goes below PUE 1.0 (facility energy cannot be less than IT energy).
@@ -185,10 +223,12 @@ def pue_range(pue: float, source_kind: str) -> RelativeRange:
             low_frac=max(floor, 0.95), high_frac=1.05, basis="PUE given by the user: +/-5 %, not below 1.0"
         )
     if source_kind in ("operator", "published"):
+        frac = PUE_OPERATOR_FRAC.get(confidence, PUE_OPERATOR_FRAC["low"])
         return RelativeRange(
-            low_frac=max(floor, 0.95),
-            high_frac=1.05,
-            basis="operator's self-reported PUE: +/-5 % for one site against the fleet figure, not below 1.0",
+            low_frac=max(floor, 1.0 - frac),
+            high_frac=1.0 + frac,
+            basis=f"operator's self-reported PUE ({confidence} confidence): +/-{frac:.0%} for one site "
+            "against the fleet figure, not below 1.0",
         )
     if source_kind == "industry-average":
         return RelativeRange(
@@ -265,6 +305,8 @@ def footprint_interval(
     intensity_g_per_kwh: float,
     intensity_kind: str,
     intensity_resolution: str = "annual",
+    pue_rel: RelativeRange | None = None,
+    intensity_rel: RelativeRange | None = None,
 ) -> FootprintInterval:
     """Energy and CO2e of a run with their intervals.
 
@@ -275,6 +317,9 @@ def footprint_interval(
         intensity_g_per_kwh: grid intensity applied to the facility energy.
         intensity_kind: where the intensity came from (see ``intensity_range``).
         intensity_resolution: annual | hourly.
+        pue_rel: a PUE range to use instead of ``pue_range(pue, pue_kind)`` (e.g. widened for a year
+            the table does not have).
+        intensity_rel: likewise for the intensity.
     """
     it_j = math.fsum(c.energy_j for c in components)
     it_low, it_high = combine_sum([(c.energy_j, c.energy_j_low, c.energy_j_high) for c in components])
@@ -284,8 +329,10 @@ def footprint_interval(
         )
     else:
         it_range = EXACT
-    p_range = pue_range(pue, pue_kind)
-    i_range = intensity_range(intensity_kind, intensity_resolution)
+    p_range = pue_range(pue, pue_kind) if pue_rel is None else pue_rel
+    i_range = (
+        intensity_range(intensity_kind, intensity_resolution) if intensity_rel is None else intensity_rel
+    )
     energy_j = it_j * pue
     energy_low, energy_high = combine_product(energy_j, [it_range, p_range])
     co2e_g = energy_j / J_PER_KWH * intensity_g_per_kwh

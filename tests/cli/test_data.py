@@ -22,7 +22,7 @@ def test_list_text(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "data")
     assert status == 0 and err == ""
     lines = {line.split()[0]: line.split() for line in out.splitlines() if line and not line.startswith(" ")}
-    assert lines["accelerators"][1] == "33"
+    assert lines["accelerators"][1] == "78"
     assert lines["grid_intensity_country"][2] == "2019-2024"
     assert "CC BY 4.0 (OWID; Ember)" in out and "Apache-2.0" in out
 
@@ -31,7 +31,7 @@ def test_list_json(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "data", "--format", "json")
     assert status == 0
     tables = {t["name"]: t for t in json.loads(out)["tables"]}
-    assert tables["pue"]["rows"] == 25
+    assert tables["pue"]["rows"] == 44
     assert tables["pue"]["years"] == [2007, 2025]
     assert any("Patterson" in s for s in tables["accelerators"]["sources"])
 
@@ -41,7 +41,7 @@ def test_show_text(capsys: pytest.CaptureFixture[str]) -> None:
     assert status == 0
     v100 = next(line.split() for line in out.splitlines() if line.startswith("V100 "))
     assert v100[:5] == ["V100", "gpu", "300", "325", "0.02"]
-    assert "33 rows" in out
+    assert "78 rows" in out
 
 
 def test_show_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
@@ -53,7 +53,7 @@ def test_show_json_and_csv(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "data", "show", "pue", "--format", "csv")
     assert status == 0
     parsed = list(csv.DictReader(io.StringIO(out)))
-    assert len(parsed) == 25 and all(r["source"] for r in parsed)
+    assert len(parsed) == 44 and all(r["source"] for r in parsed)
 
 
 def test_show_unknown_table_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

@@ -166,8 +166,11 @@ def test_pue_years() -> None:
     assert resolve_pue("uptime", 2020).pue == 1.59
     default = default_pue()
     assert (default.key, default.year, default.pue) == ("uptime-global-average", 2024, 1.56)
+    # Google's fleet PUE is published every year since 2008
+    assert resolve_pue("google", 2019).pue == 1.10
+    assert [resolve_pue("google", y).year for y in range(2008, 2025)] == list(range(2008, 2025))
     with pytest.raises(InvalidValueError, match="2023"):
-        resolve_pue("google", 2019)
+        resolve_pue("aws", 2019)
     with pytest.raises(UnknownNameError, match="closest: google"):
         resolve_pue("googel")
 

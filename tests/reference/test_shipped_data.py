@@ -37,10 +37,13 @@ def test_accelerator_rows_plausible_and_unique() -> None:
     table = accelerators()
     assert len({a.name.casefold() for a in table}) == len(table)
     for acc in table:
-        assert acc.kind in {"gpu", "tpu"}
-        for power in (acc.tdp_w, acc.measured_avg_power_w):
+        assert acc.kind in {"gpu", "tpu", "npu"}
+        for power in (acc.tdp_w, acc.measured_avg_power_w, acc.estimated_power_w):
             assert power is None or 1 <= power <= 5000
-        assert acc.tdp_w is not None or acc.measured_avg_power_w is not None or acc.kind == "tpu", acc.name
+        # every accelerator has some power figure; a class estimate is always low confidence
+        assert acc.tdp_w or acc.measured_avg_power_w or acc.estimated_power_w, acc.name
+        if acc.tdp_w is None and acc.measured_avg_power_w is None:
+            assert acc.estimated_power_basis.startswith("class estimate"), acc.name
         if acc.peak_fp16_tflops is not None and acc.peak_fp32_tflops is not None:
             assert acc.peak_fp16_tflops >= acc.peak_fp32_tflops, acc.name
 

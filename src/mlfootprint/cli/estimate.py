@@ -244,8 +244,13 @@ def render_text(result: EstimateResult) -> str:
     lines.append(f"  CO2e       {_interval(d, 'co2e_kg', format_mass_kg)}, gross (location-based)")
     if d["co2e_kg_net"] is not None:
         lines.append(
-            f"  CO2e net   {format_mass_kg(d['co2e_kg_net'])}  "
+            f"  CO2e net   {_interval(d, 'co2e_kg_net', format_mass_kg)}  "
             f"after {_num(d['cfe_pct'])} % carbon-free energy"
+        )
+    if d.get("embodied") is not None:
+        lines.append(
+            f"  embodied   {_interval(d['embodied'], 'co2e_kg', format_mass_kg)}, manufacturing share "
+            "(not included above)"
         )
     lines.append("Inputs and assumptions")
     for name, value, how in _rows(result):
@@ -256,6 +261,10 @@ def render_text(result: EstimateResult) -> str:
         "  energy = device-hours x power x PUE (+ host power x hours x PUE); CO2e = energy x intensity"
     )
     lines.append("  (Patterson et al. 2021 §2.5; Strubell et al. 2019 Eq. 1-2)")
+    if d.get("embodied") is not None:
+        lines.append(f"  embodied = {d['embodied']['method']}")
+        for a in d["embodied"]["assumptions"]:
+            lines.append(f"    {a['name']:<20} {_num(a['value'])} {a['unit']}: {a['source']}")
     lines.append("  range: independent factor ranges combined in log space (docs/uncertainty.md):")
     for name, r in result.ranges.items():
         lines.append(f"    {name:<11} x{r.low_frac:.3g} .. x{r.high_frac:.3g}  {r.basis}")
@@ -270,8 +279,13 @@ def render_markdown(result: EstimateResult) -> str:
     out.append(f"| CO2e (gross) | {_interval(d, 'co2e_kg', format_mass_kg)} | energy × grid intensity |")
     if d["co2e_kg_net"] is not None:
         out.append(
-            f"| CO2e (net) | {format_mass_kg(d['co2e_kg_net'])} "
+            f"| CO2e (net) | {_interval(d, 'co2e_kg_net', format_mass_kg)} "
             f"| after {_num(d['cfe_pct'])} % carbon-free energy |"
+        )
+    if d.get("embodied") is not None:
+        out.append(
+            f"| CO2e (embodied) | {_interval(d['embodied'], 'co2e_kg', format_mass_kg)} "
+            "| manufacturing, amortised by device-hours (not included above) |"
         )
     for name, value, how in _rows(result):
         out.append(f"| {name[:1].upper() + name[1:]} | {value} | {how.replace('|', '/')} |")
@@ -298,8 +312,16 @@ def render_latex(result: EstimateResult) -> str:
         rows.append(
             (
                 "CO2e (net)",
-                format_mass_kg(d["co2e_kg_net"]),
+                _interval(d, "co2e_kg_net", format_mass_kg),
                 f"after {_num(d['cfe_pct'])} % carbon-free energy",
+            )
+        )
+    if d.get("embodied") is not None:
+        rows.append(
+            (
+                "CO2e (embodied)",
+                _interval(d["embodied"], "co2e_kg", format_mass_kg),
+                "manufacturing, amortised by device-hours (not included above)",
             )
         )
     rows += [(name[:1].upper() + name[1:], value, how) for name, value, how in _rows(result)]

@@ -35,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument(
         "--paper",
-        choices=["strubell2019", "patterson2021", "all"],
+        choices=["strubell2019", "patterson2021", "luccioni2022", "all"],
         default="all",
         help="which paper (default all)",
     )
@@ -45,15 +45,53 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 def _handle(args: argparse.Namespace) -> int:
     from mlfootprint.papers import reproduce_all, reproductions_to_json
+    from mlfootprint.papers_embodied import reproduce_bloom_embodied
 
-    reproductions = reproduce_all(args.paper)
+    reproductions = reproduce_all(args.paper) if args.paper != "luccioni2022" else ()
+    embodied = reproduce_bloom_embodied() if args.paper in ("luccioni2022", "all") else None
     if args.format == "json":
-        print_json(reproductions_to_json(reproductions))
-    elif args.format == "markdown":
-        emit(render_markdown(reproductions))
-    else:
-        emit(render_text(reproductions))
+        data = reproductions_to_json(reproductions)
+        if embodied is not None:
+            data["embodied"] = [embodied.to_dict()]
+        print_json(data)
+        return 0
+    parts = []
+    if reproductions:
+        parts.append(
+            render_markdown(reproductions) if args.format == "markdown" else render_text(reproductions)
+        )
+    if embodied is not None:
+        parts.append(_render_embodied(embodied, markdown=args.format == "markdown"))
+    emit("\n\n".join(parts))
     return 0
+
+
+def _render_embodied(rep: object, *, markdown: bool) -> str:
+    from mlfootprint.papers_embodied import EmbodiedReproduction
+
+    assert isinstance(rep, EmbodiedReproduction)
+    title = (
+        "Luccioni et al. 2022 (BLOOM), Section 4.1: embodied emissions, "
+        "1,082,990 GPU-hours x (150 kg per GPU + 2,500 kg per 8-GPU node) / (6 years x 85 %)"
+    )
+    computed, dev = rep.computed_kg, rep.deviation_pct
+    labels = {"gpus": "GPUs", "servers": "servers", "total": "total"}
+    if markdown:
+        lines = [
+            f"**{title}**",
+            "",
+            "| part | published t | computed t | deviation |",
+            "|---|---:|---:|---:|",
+        ]
+        for key, label in labels.items():
+            pub, got = rep.published_kg[key] / 1000, computed[key] / 1000
+            lines.append(f"| {label} | {pub:.2f} | {got:.2f} | {dev[key]:+.1f}% |")
+        return "\n".join(lines)
+    lines = [title, f"  {'part':<10} {'published t':>12} {'computed t':>12} {'deviation':>10}"]
+    for key, label in labels.items():
+        pub, got = rep.published_kg[key] / 1000, computed[key] / 1000
+        lines.append(f"  {label:<10} {pub:>12.2f} {got:>12.2f} {dev[key]:>+9.1f}%")
+    return "\n".join(lines)
 
 
 def _g(value: float | None) -> str:

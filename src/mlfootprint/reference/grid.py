@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlfootprint.errors import InvalidValueError, UnknownNameError
+from mlfootprint.errors import AmbiguousNameError, InvalidValueError, UnknownNameError
 from mlfootprint.reference._table import (
     INTENSITY_RANGE,
     PCT_RANGE,
@@ -258,6 +258,28 @@ class _Index:
     names: dict[str, str]
     by_key: dict[str, dict[int, IntensityFact]]
     labels: tuple[str, ...]
+    ambiguous: dict[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+
+
+def _is_total(key: str) -> bool:
+    return key.endswith(("-NATIONAL", "-TOTAL"))
+
+
+@functools.lru_cache(maxsize=1)
+def _places() -> dict[str, tuple[str, ...]]:
+    """Sites by name (``"Council Bluffs"`` -> ``gcp:us-central1``); a name may have several targets."""
+    import csv
+
+    places: dict[str, list[str]] = {}
+    with shipped_path("places.csv").open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            places.setdefault(_norm(row["name"]), []).append(row["target"])
+    return {name: tuple(dict.fromkeys(targets)) for name, targets in places.items()}
+
+
+def _describe(fact: IntensityFact) -> str:
+    kind = "US state" if fact.key.startswith("US-") and len(fact.key) == 5 else fact.kind
+    return f"{fact.key} ({fact.name}, {kind})"
 
 
 def _build_index(facts: Iterable[IntensityFact]) -> _Index:
@@ -271,11 +293,19 @@ def _build_index(facts: Iterable[IntensityFact]) -> _Index:
     )
     for fact in firsts:
         names.setdefault(_norm(fact.key), fact.key)
+    claims: dict[str, set[str]] = {}
     for fact in firsts:
         aliases = [a for f in by_key[fact.key].values() for a in f.aliases]
         # cloud locations ("Tokyo", "Iowa") are not names: several providers share them
         for label in aliases if fact.kind == "cloud-region" else (fact.name, *aliases):
             names.setdefault(_norm(label), fact.key)
+            if fact.kind != "cloud-region" and not _is_total(fact.key):
+                claims.setdefault(_norm(label), set()).add(fact.key)
+    ambiguous = {
+        label: tuple(sorted(keys))
+        for label, keys in claims.items()
+        if len(keys) > 1 and label not in {_norm(k) for k in keys}
+    }
     bare: dict[str, list[str]] = {}
     for fact in firsts:
         if fact.kind == "cloud-region":
@@ -288,7 +318,7 @@ def _build_index(facts: Iterable[IntensityFact]) -> _Index:
             label for f in firsts for label in ((f.key,) if f.kind == "cloud-region" else (f.key, f.name))
         )
     )
-    return _Index(names=names, by_key=by_key, labels=labels)
+    return _Index(names=names, by_key=by_key, labels=labels, ambiguous=ambiguous)
 
 
 @functools.lru_cache(maxsize=1)
@@ -305,7 +335,26 @@ def _lookup(index: _Index, region: str) -> str | None:
             return None
         key = f"{canonical}:{region_id.strip().casefold()}"
         return key if key in index.by_key else None
-    return index.names.get(_norm(text))
+    label = _norm(text)
+    if label in index.ambiguous:
+        keys = index.ambiguous[label]
+        shown = [_describe(next(iter(index.by_key[k].values()))) for k in keys]
+        raise AmbiguousNameError("region", region, shown)
+    if label in index.names:
+        return index.names[label]
+    targets = [t for t in _places().get(label, ()) if _lookup_key(index, t) is not None]
+    if len(targets) > 1:
+        raise AmbiguousNameError("region", region, targets)
+    return _lookup_key(index, targets[0]) if targets else None
+
+
+def _lookup_key(index: _Index, target: str) -> str | None:
+    """A place's target (a key, a ``provider:region`` id or a name) as a key of the index."""
+    if target in index.by_key:
+        return target
+    if ":" in target:
+        return target.casefold() if target.casefold() in index.by_key else None
+    return index.names.get(_norm(target))
 
 
 def _pick_year(key: str, years: dict[int, IntensityFact], year: int | None) -> IntensityFact:

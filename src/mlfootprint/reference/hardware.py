@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlfootprint.errors import UnknownNameError
+from mlfootprint.errors import AmbiguousNameError, UnknownNameError
 from mlfootprint.reference._table import (
     FRAC_RANGE,
     POWER_W_RANGE,
@@ -46,7 +46,7 @@ ACCELERATOR_SCHEMA = Schema(
     columns=(
         Column(name="name", required=True),
         Column(name="vendor", required=True),
-        Column(name="kind", required=True, choices=("gpu", "tpu")),
+        Column(name="kind", required=True, choices=("gpu", "tpu", "npu")),
         Column(name="aliases", optional_column=True),
         Column(name="tdp_w", kind="float", low=POWER_W_RANGE[0], high=POWER_W_RANGE[1]),
         Column(name="measured_avg_power_w", kind="float", low=POWER_W_RANGE[0], high=POWER_W_RANGE[1]),
@@ -58,6 +58,17 @@ ACCELERATOR_SCHEMA = Schema(
         Column(name="year", kind="int", low=YEAR_RANGE[0], high=YEAR_RANGE[1]),
         _SOURCE,
         _LICENSE,
+        Column(name="family", optional_column=True),
+        Column(name="form_factor", optional_column=True),
+        Column(
+            name="estimated_power_w",
+            kind="float",
+            optional_column=True,
+            low=POWER_W_RANGE[0],
+            high=POWER_W_RANGE[1],
+        ),
+        Column(name="estimated_power_basis", optional_column=True),
+        Column(name="confidence", optional_column=True, choices=("high", "medium", "low")),
     ),
 )
 
@@ -84,6 +95,16 @@ class Accelerator:
     memory_gb: float | None
     year: int | None
     source: str
+    family: str | None = None
+    form_factor: str = ""
+    estimated_power_w: float | None = None
+    estimated_power_basis: str = ""
+    confidence: str = "high"
+
+    @property
+    def power_inherited(self) -> bool:
+        """True when the measured average was published for the family, not this board."""
+        return (self.measured_power_source or "").startswith("inherited from")
 
 
 # --------------------------------------------------------------------------------------------- names
@@ -131,6 +152,38 @@ def _accelerator_index(table: Sequence[Accelerator]) -> dict[str, Accelerator]:
     return index
 
 
+def _memory_gb(name: str) -> float | None:
+    match = re.search(r"(\d+)\s*gb", name, re.IGNORECASE)
+    return float(match.group(1)) if match else None
+
+
+def _with_memory(found: Accelerator, query: str, rows: Sequence[Accelerator]) -> Accelerator:
+    """The family member with the memory the query names ("A100-80GB" -> an 80 GB board)."""
+    wanted = _memory_gb(query)
+    if wanted is None or found.memory_gb is None or found.memory_gb == wanted or found.family is None:
+        return found
+    siblings = [a for a in rows if a.family == found.family and a.memory_gb == wanted]
+    same_form = [a for a in siblings if a.form_factor == found.form_factor]
+    if len(same_form) == 1:
+        return same_form[0]
+    if len(siblings) == 1:
+        return siblings[0]
+    if siblings:
+        raise AmbiguousNameError("hardware", query, [a.name for a in siblings])
+    return found
+
+
+def _by_prefix(form: str, rows: Sequence[Accelerator]) -> list[Accelerator]:
+    """Rows one of whose names starts with ``form`` (a model number typed without its variant)."""
+    found: dict[str, Accelerator] = {}
+    for acc in rows:
+        for label in (acc.name, *acc.aliases):
+            key = _strip_prefixes(normalize_hardware_name(label))
+            if key.startswith(form) and len(key) > len(form) and not key[len(form)].isdigit():
+                found.setdefault(acc.name, acc)
+    return list(found.values())
+
+
 # -------------------------------------------------------------------------------------- accelerators
 
 
@@ -160,6 +213,11 @@ def _to_accelerator(row: Row) -> Accelerator:
         memory_gb=row.number("memory_gb"),
         year=row.integer("year"),
         source=row.text("source"),
+        family=row.text("family") or None,
+        form_factor=row.text("form_factor"),
+        estimated_power_w=row.number("estimated_power_w"),
+        estimated_power_basis=row.text("estimated_power_basis"),
+        confidence=row.text("confidence").casefold() or "high",
     )
 
 
@@ -199,8 +257,15 @@ def find_accelerator(name: str, table: Sequence[Accelerator] | None = None) -> A
         UnknownNameError: no row matches; the message names the closest names.
     """
     index = _shipped_accelerator_index() if table is None else _accelerator_index(table)
+    rows = _shipped_accelerators() if table is None else table
     for form in _query_forms(name):
         if form in index:
-            return index[form]
-    rows = _shipped_accelerators() if table is None else table
+            return _with_memory(index[form], name, rows)
+    forms = _query_forms(name)
+    if forms:
+        candidates = _by_prefix(forms[-1], rows) if len(forms[-1]) >= 3 else []
+        if len(candidates) == 1:
+            return candidates[0]
+        if len(candidates) > 1:
+            raise AmbiguousNameError("hardware", name, [acc.name for acc in candidates])
     raise UnknownNameError("hardware", name, [label for acc in rows for label in (acc.name, *acc.aliases)])

@@ -33,6 +33,7 @@ PUE_SCHEMA = Schema(
         Column(name="pue", kind="float", required=True, low=PUE_RANGE[0], high=PUE_RANGE[1]),
         Column(name="source", required=True),
         Column(name="license", optional_column=True),
+        Column(name="confidence", optional_column=True, choices=("high", "medium", "low")),
     ),
 )
 
@@ -51,6 +52,7 @@ class PueFact:
     source: str
     scope: str = ""
     aliases: tuple[str, ...] = ()
+    confidence: str = "high"
 
 
 def load_pue(path: str | Path) -> tuple[PueFact, ...]:
@@ -68,6 +70,7 @@ def load_pue(path: str | Path) -> tuple[PueFact, ...]:
                 source=row.text("source"),
                 scope=row.text("scope"),
                 aliases=parse_aliases(row.text("aliases")),
+                confidence=row.text("confidence").casefold() or "high",
             )
         )
     return tuple(facts)
