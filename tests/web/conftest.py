@@ -10,8 +10,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from helpers.runfactory import T0, build_run, build_samples
 
+from helpers.runfactory import T0, build_run, build_samples
 from mlfootprint.store import SQLStore, open_store
 
 PG_ENV = "MLFOOTPRINT_TEST_POSTGRES_URL"
