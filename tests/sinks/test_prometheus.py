@@ -75,7 +75,7 @@ def test_scrape_of_a_running_mlfootprint_run(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "mlfootprint", "run", "--db", db, "--region", "FR", "--project", "prom",
          "--name", "busy", "--interval", "0.1", "--flush-interval", "0.2", "--prometheus-port", str(port),
-         "--", *busy_command(6.0)],
+         "--", *busy_command(4.0)],
         stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:

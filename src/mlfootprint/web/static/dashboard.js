@@ -191,7 +191,7 @@
         cell(tr, tagText(r.tags));
         cell(tr, (r.started_at || "").replace("T", " ").replace("+00:00", ""));
         cell(tr, r.duration_text, "num");
-        cell(tr, r.energy_text + (r.estimated ? " *" : ""), "num energy", "interval " + r.energy_interval_text + (r.estimated ? "; * includes estimated components" : ""));
+        cell(tr, r.energy_text + (r.estimated ? " *" : ""), "num energy", "interval " + r.energy_interval_text + (r.estimated ? "; * includes estimated components" : "")).dataset.kwh = r.energy_kwh;
         cell(tr, r.co2e_text, "num co2e", "interval " + r.co2e_interval_text);
         cell(tr, r.per_hour_text, "num");
         return tr;
@@ -232,6 +232,7 @@
       const v = await getJSON("/api/runs/" + encodeURIComponent(id));
       const r = v.run, st = v.statement;
       document.getElementById("energy").textContent = r.energy_text;
+      document.getElementById("energy").dataset.kwh = r.energy_kwh;
       document.getElementById("energy-interval").textContent = r.energy_interval_text;
       document.getElementById("co2e").textContent = r.co2e_text;
       document.getElementById("co2e-interval").textContent = r.co2e_interval_text;
