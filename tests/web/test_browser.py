@@ -208,6 +208,11 @@ def test_a_run_started_during_the_test_appears_and_grows_without_reload(
         browser.save_screenshot(str(shots / "run-live.png"))
         browser.execute_script("document.getElementById('chart-power').scrollIntoView()")
         browser.save_screenshot(str(shots / "run-live-charts.png"))
+        browser.set_window_size(1280, 2000)  # the whole page, for the README
+        browser.execute_script("window.scrollTo(0, 0)")
+        time.sleep(0.3)
+        browser.save_screenshot(str(shots / "run-live-full.png"))
+        browser.set_window_size(1280, 1000)
         assert console_errors(browser) == []
     finally:
         run.wait(timeout=60)

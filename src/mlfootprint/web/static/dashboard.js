@@ -34,6 +34,16 @@
     box.replaceChildren(el("p", { class: "empty" }, text));
   }
 
+  /* Axis ticks with three significant digits (tiny energies stay readable). */
+  function tick(v) {
+    return v === null || v === undefined ? "" : String(Number(v.toPrecision(3)));
+  }
+  /* kWh values in kWh, or in Wh when all are below 0.01 kWh (as the reports write them). */
+  function energyUnit(values) {
+    const max = Math.max(0, ...values.flat());
+    return max < 0.01 ? { factor: 1000, unit: "Wh" } : { factor: 1, unit: "kWh" };
+  }
+
   /* A line chart of several series, each [xs, ys] (xs need not match: uPlot.join aligns them). */
   function lineChart(id, title, xLabel, yLabel, series, opts) {
     const box = document.getElementById(id);
@@ -45,19 +55,20 @@
     const o = {
       title: title, width: width, height: 260,
       scales: { x: { time: !!(opts && opts.time) } },
-      axes: [{ label: xLabel }, { label: yLabel, size: 70 }],
+      axes: [{ label: xLabel }, { label: yLabel, size: 70, values: (u, splits) => splits.map(tick) }],
       series: [{}].concat(usable.map((s, i) => ({
         label: s.label, stroke: COLORS[i % COLORS.length], width: 2, spanGaps: true,
         points: { show: s.xs.length < 40 },
       }))),
     };
-    if (charts[id] && charts[id].series.length === usable.length + 1) {
+    if (charts[id] && charts[id].series.length === usable.length + 1 && charts[id].yLabel === yLabel) {
       charts[id].setData(data);
       return;
     }
     if (charts[id]) charts[id].destroy();
     box.replaceChildren();
     charts[id] = new uPlot(o, data, box);
+    charts[id].yLabel = yLabel;
   }
 
   /* Horizontal bars with interval whiskers, drawn as SVG. rows: {label, value, low, high, text} */
@@ -137,8 +148,9 @@
     async function refresh() {
       const v = await getJSON("/api/projects?by=" + encodeURIComponent(by));
       const names = Object.keys(v.over_time);
-      lineChart("chart-energy-time", "Cumulative energy by project", "run start", "kWh",
-        names.map((n) => ({ label: n, xs: v.over_time[n].t, ys: v.over_time[n].energy_kwh })), { time: true });
+      const eu = energyUnit(names.map((n) => v.over_time[n].energy_kwh));
+      lineChart("chart-energy-time", "Cumulative energy by project", "run start", eu.unit,
+        names.map((n) => ({ label: n, xs: v.over_time[n].t, ys: v.over_time[n].energy_kwh.map((x) => x * eu.factor) })), { time: true });
       lineChart("chart-co2e-time", "Cumulative CO2e by project", "run start", "kg CO2e",
         names.map((n) => ({ label: n, xs: v.over_time[n].t, ys: v.over_time[n].co2e_kg })), { time: true });
       barChart("chart-breakdown", "Energy by " + v.by + " (bars: point value; whiskers: interval)",
@@ -250,8 +262,9 @@
       const label = (m) => m.component + " (" + m.meter_id + ", " + m.method + ")";
       lineChart("chart-power", "Power per component", "seconds since start", "W",
         meters.map((m) => ({ label: label(m), xs: m.power.t_s, ys: m.power.power_w })));
-      lineChart("chart-energy", "Cumulative IT energy per component", "seconds since start", "kWh",
-        meters.map((m) => ({ label: label(m), xs: m.energy.t_s, ys: m.energy.energy_kwh })));
+      const eu = energyUnit(meters.map((m) => m.energy.energy_kwh));
+      lineChart("chart-energy", "Cumulative IT energy per component", "seconds since start", eu.unit,
+        meters.map((m) => ({ label: label(m), xs: m.energy.t_s, ys: m.energy.energy_kwh.map((v) => v * eu.factor) })));
       const it = v.series.intensity;
       lineChart("chart-intensity", "Carbon intensity", "seconds since start", "g CO2e/kWh",
         [{ label: "intensity (" + it.resolution + ")", xs: it.t_s, ys: it.g_per_kwh }]);
