@@ -43,6 +43,7 @@ def test_runs_list_numbers_and_their_text(client: TestClient) -> None:
     assert a["co2e_interval_text"] == "0.235 kg to 0.437 kg"
     assert a["duration_text"] == "1 h" and a["per_hour_text"] == "0.84 kWh/h"
     assert a["device_hours"] == pytest.approx(2.0) and a["kwh_per_device_hour"] == pytest.approx(0.42)
+    assert a["per_device_hour_text"] == "0.42 kWh/device-h"
     assert a["estimated"] is True and a["tags"] == {"job": "sweep-1", "lr": "0.1"}
     assert rows[C]["kwh_per_device_hour"] is None  # no GPU metered
 
@@ -170,3 +171,41 @@ def test_import_mlfootprint_and_tracker_do_not_import_the_web_stack(tmp_path: Pa
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
+
+
+def test_dashboard_off_loopback_requires_a_token(tmp_path: Path) -> None:
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "mlfootprint", "dashboard", "--db", f"sqlite:///{tmp_path / 'r.db'}",
+         "--host", "0.0.0.0", "--port", str(port)],
+        stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        token = re.search(r"\?token=(\S+)", line)
+        assert token is not None and "0.0.0.0" not in line.split("(")[0], line
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(base + "/api/runs", timeout=2)
+                pytest.fail("served without the token")
+            except urllib.error.HTTPError as exc:
+                assert exc.code == 401
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the dashboard did not start"
+                time.sleep(0.2)
+        with urllib.request.urlopen(f"{base}/api/runs?token={token.group(1)}", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -240,7 +240,14 @@ def _tracker(
     if export and (args.prometheus_port is not None or args.prometheus_push):
         from mlfootprint.sinks.prometheus import PrometheusSink
 
-        sinks.append(PrometheusSink(port=args.prometheus_port, push_url=args.prometheus_push))
+        exporter = PrometheusSink(port=args.prometheus_port, push_url=args.prometheus_push)
+        sinks.append(exporter)
+        if exporter.bound_port is not None:
+            print(
+                f"mlfootprint: Prometheus metrics at http://127.0.0.1:{exporter.bound_port}/metrics "
+                "while the command runs",
+                file=sys.stderr,
+            )
 
     return Tracker(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),

@@ -80,6 +80,7 @@ def run_row(run: RunRecord) -> dict[str, Any]:
         "per_hour_text": f"{fmt_kwh(e_kwh / hours)}/h" if hours > 0 else "-",
         "device_hours": dh,
         "kwh_per_device_hour": e_kwh / dh if dh > 0 else None,
+        "per_device_hour_text": f"{fmt_kwh(e_kwh / dh)}/device-h" if dh > 0 else "no GPU metered",
         "estimated": any(c.is_estimate for c in run.components),
         "region": run.region or run.intensity_zone,
         "metrics": _metrics(run),

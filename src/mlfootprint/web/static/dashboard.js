@@ -206,6 +206,7 @@
         cell(tr, r.energy_text + (r.estimated ? " *" : ""), "num energy", "interval " + r.energy_interval_text + (r.estimated ? "; * includes estimated components" : "")).dataset.kwh = r.energy_kwh;
         cell(tr, r.co2e_text, "num co2e", "interval " + r.co2e_interval_text);
         cell(tr, r.per_hour_text, "num");
+        cell(tr, r.per_device_hour_text, "num");
         return tr;
       }));
       document.getElementById("count").textContent = rows.length + " of " + state.runs.length + " runs";
