@@ -251,3 +251,36 @@ def test_real_prometheus_server_scrapes_the_exporter(tmp_path: Path, clock: Fake
     assert value is not None, "Prometheus never answered with the exporter's energy"
     assert float(value["value"][1]) == pytest.approx(5000.0)  # 100 W x 50 s
     assert value["metric"]["run_id"] == tracker.id and value["metric"]["component"] == "gpu"
+
+
+def test_track_prometheus_port_serves_while_running_and_per_decorated_call(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    port = free_port()
+    store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite3'}", clock=clock)
+    seen: list[float] = []
+
+    @track(region="FR", pue=1.0, meters=[FakeMeter(clock, power_w=10.0)], clock=clock, store=store,
+           prometheus_port=port, flush_interval_s=0.05, interval_s=0.05)  # fmt: skip
+    def job() -> None:
+        clock.advance(5.0)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                samples = scrape(port).get("mlfootprint_energy_joules", [])
+            except OSError:  # bound by the sampler's first flush, a moment after start
+                samples = []
+            totals = [s.value for s in samples if s.name.endswith("_total")]
+            if totals and totals[0] > 0:
+                seen.append(totals[0])
+                return
+            time.sleep(0.05)
+
+    try:
+        job()
+        job()  # the port was released by the first call and bound again by the second
+    finally:
+        store.close()
+    assert len(seen) == 2 and all(v > 0 for v in seen)
+    with pytest.raises(OSError):
+        scrape(port)  # not served once the run stopped

@@ -109,6 +109,9 @@ class PrometheusSink:
         push_url: a Pushgateway (``http://host:9091``): pushed at start, at most every
             ``push_interval_s`` while running, and at stop, grouped by job ``mlfootprint`` and run id.
         env: the environment the job and rank labels come from (default ``os.environ``).
+        serve_on_start: bind the port when the run starts rather than now (``track(prometheus_port=)``
+            uses this, so a tracker used as a decorator binds once per call; a port in use is then
+            reported as a failing sink instead of raised here).
 
     Raises:
         InvalidValueError: a port outside 0..65535 or neither a port nor a push URL.
@@ -125,6 +128,7 @@ class PrometheusSink:
         push_url: str | None = None,
         push_interval_s: float = DEFAULT_PUSH_INTERVAL_S,
         env: Mapping[str, str] | None = None,
+        serve_on_start: bool = False,
     ) -> None:
         if port is None and push_url is None:
             raise InvalidValueError("prometheus", None, "give a port to serve on or a Pushgateway URL")
@@ -147,14 +151,24 @@ class PrometheusSink:
         self._collector = _RunCollector(core)
         self.registry.register(self._collector)
         self._server: Any = None
+        self._port, self._host = port, host
         self.bound_port: int | None = None
-        if port is not None:
-            try:
-                self._server, _ = prometheus_client.start_http_server(port, addr=host, registry=self.registry)
-            except OSError as exc:
-                raise ExporterError(f"cannot serve Prometheus metrics on {host}:{port}: {exc}") from None
-            self.bound_port = int(self._server.server_port)
+        if port is not None and not serve_on_start:
+            self._serve()
         self.pushes = 0
+
+    def _serve(self) -> None:
+        if self._port is None or self._server is not None:
+            return
+        try:
+            self._server, _ = self._client.start_http_server(
+                self._port, addr=self._host, registry=self.registry
+            )
+        except OSError as exc:
+            raise ExporterError(
+                f"cannot serve Prometheus metrics on {self._host}:{self._port}: {exc}"
+            ) from None
+        self.bound_port = int(self._server.server_port)
 
     def _update(self, run: RunRecord, samples: Sequence[Sample]) -> None:
         powers, self._previous = meter_powers_w(samples, self._previous)
@@ -174,6 +188,7 @@ class PrometheusSink:
         self.pushes += 1
 
     def start(self, run: RunRecord) -> None:
+        self._serve()
         self._update(run, ())
         self._push(run, force=True)
 

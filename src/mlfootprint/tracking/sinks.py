@@ -112,12 +112,14 @@ class SinkSet:
 def with_prometheus(sinks: Sequence[RunSink], port: int | None) -> tuple[RunSink, ...]:
     """``sinks`` plus a Prometheus exporter on ``port`` of 127.0.0.1 when a port is given.
 
+    The port is bound when the run starts (a port in use is then reported as a failing sink).
+
     Raises:
-        InvalidValueError: the port is not in 1..65535.
-        ExporterError: ``prometheus_client`` is missing or the port cannot be bound.
+        InvalidValueError: the port is not in 0..65535.
+        ExporterError: ``prometheus_client`` is missing.
     """
     if port is None:
         return tuple(sinks)
     from mlfootprint.sinks.prometheus import PrometheusSink
 
-    return (*sinks, PrometheusSink(port=port))
+    return (*sinks, PrometheusSink(port=port, serve_on_start=True))
