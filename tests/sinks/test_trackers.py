@@ -212,3 +212,52 @@ def test_wandb_offline_run_receives_per_epoch_metrics_and_report(
     assert [r["loss"] for r in rows if "loss" in r] == pytest.approx(losses)
     assert summary["mlfootprint/run_co2e_kg"] == pytest.approx(run.co2e_g / 1000)
     assert f"mlfootprint-{run.id}" in artifacts
+
+
+@pytest.mark.frameworks
+def test_lightning_callback_epochs_reach_a_sink(tmp_path: Path) -> None:
+    """A real Lightning fit on CPU with the callback: each of its epochs becomes one logged step."""
+    pytest.importorskip("tensorboard")
+    torch = pytest.importorskip("torch")
+    pl = pytest.importorskip("lightning.pytorch")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    from mlfootprint.integrations.lightning import lightning_callback
+    from mlfootprint.sinks.tensorboard import TensorBoardSink
+
+    class Tiny(pl.LightningModule):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = torch.nn.Linear(8, 1)
+
+        def training_step(self, batch: Any, batch_idx: int) -> Any:
+            x, y = batch
+            return torch.nn.functional.mse_loss(self.layer(x), y)
+
+        def configure_optimizers(self) -> Any:
+            return torch.optim.SGD(self.parameters(), lr=0.1)
+
+    torch.manual_seed(0)
+    data = torch.utils.data.TensorDataset(torch.randn(256, 8), torch.randn(256, 1))
+    loader = torch.utils.data.DataLoader(data, batch_size=32)
+    callback = lightning_callback(
+        region="FR", db=f"sqlite:///{tmp_path / 'runs.sqlite3'}", interval_s=0.05, flush_interval_s=0.05,
+        sinks=[TensorBoardSink(tmp_path / "tb", units_per_epoch=256)],
+    )  # fmt: skip
+    trainer = pl.Trainer(
+        max_epochs=2, accelerator="cpu", logger=False, enable_checkpointing=False,
+        enable_progress_bar=False, enable_model_summary=False, callbacks=[callback],
+    )  # fmt: skip
+    trainer.fit(Tiny(), loader)
+    record = callback.result
+    assert record is not None and [p.name for p in record.phases] == ["epoch-0", "epoch-1"]
+    events = EventAccumulator(str(tmp_path / "tb"), size_guidance={"scalars": 0})
+    events.Reload()
+    energy = events.Scalars("mlfootprint/epoch_energy_kwh")
+    assert [e.step for e in energy] == [0, 1]
+    expected = [p.energy_j * record.pue / 3.6e6 for p in record.phases]
+    assert [e.value for e in energy] == pytest.approx(expected, rel=1e-5)
+    assert all(e.value > 0 for e in energy)
+    per_sample = events.Scalars("mlfootprint/energy_j_per_sample")
+    expected_per_sample = [p.energy_j * record.pue / 256 for p in record.phases]
+    assert [e.value for e in per_sample] == pytest.approx(expected_per_sample, rel=1e-5)
