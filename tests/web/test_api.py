@@ -209,3 +209,21 @@ def test_dashboard_off_loopback_requires_a_token(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_an_empty_ledger_serves_every_page(tmp_path: Path) -> None:
+    from mlfootprint.store import open_store
+
+    store = open_store(f"sqlite:///{tmp_path / 'empty.sqlite3'}")
+    try:
+        client = TestClient(create_app(store))
+        home = client.get("/")
+        assert home.status_code == 200 and "holds no runs yet" in home.text
+        assert client.get("/runs").status_code == 200
+        assert client.get("/api/runs").json()["runs"] == []
+        projects = client.get("/api/projects").json()
+        assert projects["projects"] == [] and projects["total"]["runs"] == 0
+        missing = client.get("/api/runs/01ZZZZZZZZ")
+        assert missing.status_code == 404 and "holds no runs" in missing.json()["error"]
+    finally:
+        store.close()
