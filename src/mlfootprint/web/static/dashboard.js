@@ -268,8 +268,9 @@
         meters.map((m) => ({ label: label(m), xs: m.energy.t_s, ys: m.energy.energy_kwh.map((v) => v * eu.factor) })));
       const it = v.series.intensity;
       lineChart("chart-intensity", "Carbon intensity", "seconds since start", "g CO2e/kWh",
-        [{ label: "intensity (" + it.resolution + ")", xs: it.t_s, ys: it.g_per_kwh }]);
-      document.getElementById("intensity-note").textContent = "Intensity: " + it.resolution + " figure, " + it.source + ".";
+        [{ label: it.resolution + " value used for the run (no time series stored)", xs: it.t_s, ys: it.g_per_kwh }]);
+      document.getElementById("intensity-note").textContent = "Intensity: the " + it.resolution +
+        " figure used for the run (for a time-resolved run, its energy-weighted mean), from " + it.source + ".";
       const running = r.status === "running";
       showLive(running);
       if (running) setTimeout(refresh, pollMs);
