@@ -4,6 +4,7 @@ and the run's report; the metric arithmetic on its own."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -100,9 +101,10 @@ def test_tensorboard_receives_per_epoch_scalars_and_the_report(
 
 @pytest.mark.frameworks
 def test_mlflow_active_run_receives_per_epoch_metrics_and_report(
-    tmp_path: Path, clock: FakeClock, store: SQLStore
+    tmp_path: Path, clock: FakeClock, store: SQLStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mlflow = pytest.importorskip("mlflow")
+    monkeypatch.chdir(tmp_path)  # MLflow's default artifact root is ./mlruns
     from mlfootprint.sinks.mlflow import MLflowSink
 
     previous = mlflow.get_tracking_uri()
@@ -163,15 +165,28 @@ def _leveldb_log_records(data: bytes) -> Iterator[bytes]:
 
 def _wandb_history(run_dir: Path) -> tuple[list[dict[str, Any]], dict[str, Any], list[str]]:
     """History rows, the summary and the artifact names from an offline run's ``.wandb`` file."""
+    from google.protobuf.message import DecodeError
     from wandb.proto import wandb_internal_pb2
 
     (path,) = run_dir.glob("*.wandb")
+    records: list[Any] = []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # W&B's service process may still be writing after finish()
+        records = []
+        for data in _leveldb_log_records(path.read_bytes()):
+            record = wandb_internal_pb2.Record()
+            try:
+                record.ParseFromString(data)
+            except DecodeError:  # a record still being written
+                break
+            records.append(record)
+        if any(r.WhichOneof("record_type") == "exit" for r in records):
+            break
+        time.sleep(0.2)
     rows: list[dict[str, Any]] = []
     summary: dict[str, Any] = {}
     artifacts: list[str] = []
-    for data in _leveldb_log_records(path.read_bytes()):
-        record = wandb_internal_pb2.Record()
-        record.ParseFromString(data)
+    for record in records:
         kind = record.WhichOneof("record_type")
         if kind == "history":
             rows.append(
