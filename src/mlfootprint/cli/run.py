@@ -132,6 +132,14 @@ def register(subparsers: Any) -> None:
         metavar="D",
         help="how long CMD runs, for the plan (default 1h)",
     )
+    parser.add_argument(
+        "--prometheus-port", type=int, default=None, metavar="P",
+        help="serve the run's metrics for Prometheus on 127.0.0.1:P while it runs",
+    )  # fmt: skip
+    parser.add_argument(
+        "--prometheus-push", default=None, metavar="URL",
+        help="push the run's metrics to this Pushgateway (start, every 10 s, end)",
+    )  # fmt: skip
     add_db_arg(parser)
     parser.add_argument("--json-out", default=None, metavar="FILE", help="also write the run record as JSON")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
@@ -203,13 +211,13 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
 
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
-        tracker = _tracker(args, deps, store, cmd, name, plan, series)
+        tracker = _tracker(args, deps, store, cmd, name, plan, series, export=plan is None)
         if plan is not None:
             store.close()  # not held open through a wait of hours
             _announce(plan, series, args.expected_duration is None)
             _wait(plan, deps)
             store = open_store(args.db)
-            tracker = _tracker(args, deps, store, cmd, name, plan, series)
+            tracker = _tracker(args, deps, store, cmd, name, plan, series, export=True)
         return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, format_summary)
     finally:
         store.close()
@@ -223,14 +231,30 @@ def _tracker(
     name: str,
     plan: StartPlan | None,
     series: SeriesSet | None,
+    *,
+    export: bool,
 ) -> Any:
     from mlfootprint.tracking.tracker import Tracker
+
+    sinks: list[Any] = []
+    if export and (args.prometheus_port is not None or args.prometheus_push):
+        from mlfootprint.sinks.prometheus import PrometheusSink
+
+        exporter = PrometheusSink(port=args.prometheus_port, push_url=args.prometheus_push)
+        sinks.append(exporter)
+        if exporter.bound_port is not None:
+            print(
+                f"mlfootprint: Prometheus metrics at http://127.0.0.1:{exporter.bound_port}/metrics "
+                "while the command runs",
+                file=sys.stderr,
+            )
 
     return Tracker(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, store=store,
         command=cmd, clock=deps.clock, meters=deps.meters(deps.clock) if deps.meters else None,
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
+        sinks=sinks,
     )  # fmt: skip
 
 

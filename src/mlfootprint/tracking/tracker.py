@@ -29,11 +29,12 @@ from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.config import load_settings
 from mlfootprint.errors import InvalidValueError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
-from mlfootprint.records import RunRecord, RunStatus
+from mlfootprint.records import RunRecord, RunStatus, Sample
 from mlfootprint.tracking.factors import Factors, resolve_factors
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
 from mlfootprint.tracking.sampler import MIN_INTERVAL_S, RawSample, Sampler
+from mlfootprint.tracking.sinks import RunSink, SinkSet, with_prometheus
 from mlfootprint.tracking.timeresolved import (
     SeriesFallbackWarning,
     SeriesTotals,
@@ -81,6 +82,10 @@ class Tracker:
         zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
         start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
             series); the record's ``extra["schedule"]`` then compares the run with starting at once.
+        sinks: what else receives the run while it runs (``tracking.sinks.RunSink``: Prometheus,
+            MLflow, W&B, TensorBoard, ...); a failing sink is reported once and never stops the run.
+        prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
+            (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
 
     Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file
     (``MLFOOTPRINT_SERIES`` and ``MLFOOTPRINT_ZONE`` for the series).
@@ -112,6 +117,8 @@ class Tracker:
         intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
         zone: str | None = None,
         start_plan: StartPlan | None = None,
+        sinks: Sequence[RunSink] = (),
+        prometheus_port: int | None = None,
     ) -> None:
         datacenter: str | None = None
         pue_value: float | None = None
@@ -136,7 +143,7 @@ class Tracker:
             project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
             flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
             providers=providers, pid=pid, command=command, intensity_series=intensity_series, zone=zone,
-            start_plan=start_plan,
+            start_plan=start_plan, sinks=sinks, prometheus_port=prometheus_port,
         )  # fmt: skip
         self.settings = load_settings(
             project=project,
@@ -179,6 +186,7 @@ class Tracker:
         self._fallback_warned = False
         self.id: str | None = None
         self.result: RunRecord | None = None
+        self._sinks = SinkSet(with_prometheus(sinks, prometheus_port))
 
     def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
         spec = given if given is not None else self.settings.series
@@ -292,10 +300,11 @@ class Tracker:
         record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
         try:
             if self._store is not None:
-                sampler.final_flush(lambda batch: self._save(record, batch))
+                sampler.final_flush(lambda batch: self._sinks.flush(record, self._save(record, batch)))
         finally:
             self.result = record
             self._close()
+            self._sinks.stop(record)
         reason = record.extra.get("intensity_fallback_reason")
         if reason and not self._fallback_warned:
             warnings.warn(str(reason), SeriesFallbackWarning, stacklevel=2)
@@ -361,12 +370,13 @@ class Tracker:
             record = replace(record, extra={**record.extra, "schedule": schedule})
         return record, totals
 
-    def _save(self, record: RunRecord, batch: list[RawSample]) -> None:
+    def _save(self, record: RunRecord, batch: list[RawSample]) -> list[Sample]:
         assert self._store is not None and self._info is not None
         samples = samples_from_raw(
             self._meters, batch, started_at=self._info.started_at, previous=self._previous
         )
         self._store.save(record, samples)
+        return samples
 
     def _flush(self, batch: list[RawSample]) -> None:
         """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
@@ -375,11 +385,12 @@ class Tracker:
         record, totals = self._record("running", None, energies_j, final=False, batch=batch)
         previous = list(self._previous)
         try:
-            self._save(record, batch)
+            samples = self._save(record, batch)
         except BaseException:
             self._previous = previous
             raise
         self._totals = totals
+        self._sinks.flush(record, samples)
 
     def snapshot(self) -> RunRecord:
         """The run so far (status ``running``), from the latest readings; nothing is saved."""
@@ -447,10 +458,12 @@ def track(
     store: RunStore | None = None,
     intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
     zone: str | None = None,
+    sinks: Sequence[RunSink] = (),
+    prometheus_port: int | None = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
     return Tracker(
         project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-        intensity_series=intensity_series, zone=zone,
+        intensity_series=intensity_series, zone=zone, sinks=sinks, prometheus_port=prometheus_port,
     )  # fmt: skip
