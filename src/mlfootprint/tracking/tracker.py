@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.config import load_settings
-from mlfootprint.errors import InvalidValueError, TrackerError
+from mlfootprint.errors import InvalidValueError, StoreError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus
 from mlfootprint.tracking.factors import Factors, resolve_factors
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
-from mlfootprint.tracking.sampler import MIN_INTERVAL_S, RawSample, Sampler
+from mlfootprint.tracking.sampler import RawSample, Sampler
+from mlfootprint.tracking.saving import SaveGuard, check_options
 from mlfootprint.tracking.timeresolved import (
     SeriesFallbackWarning,
     SeriesTotals,
@@ -122,14 +123,7 @@ class Tracker:
                 datacenter = pue
         elif pue is not None:
             pue_value = float(pue)
-        if pue_value is not None and not pue_value >= 1.0:
-            raise InvalidValueError("pue", pue, "must be a number of at least 1.0")
-        if interval_s is not None and not interval_s >= MIN_INTERVAL_S:
-            raise InvalidValueError("interval_s", interval_s, f"must be at least {MIN_INTERVAL_S} s")
-        if flush_interval_s is not None and not flush_interval_s > 0:
-            raise InvalidValueError(
-                "flush_interval_s", flush_interval_s, "must be a positive number of seconds"
-            )
+        check_options(pue=pue_value, interval_s=interval_s, flush_interval_s=flush_interval_s)
         if scope is not None and scope not in ("machine", "process"):
             raise InvalidValueError("scope", scope, "must be 'machine' or 'process'")
         self._options: dict[str, Any] = dict(
@@ -179,6 +173,7 @@ class Tracker:
         self._fallback_warned = False
         self.id: str | None = None
         self.result: RunRecord | None = None
+        self._saving = SaveGuard()
 
     def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
         spec = given if given is not None else self.settings.series
@@ -290,12 +285,19 @@ class Tracker:
         if sampler.error is not None:
             self._extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
         record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
+        save_error: Exception | None = None
         try:
             if self._store is not None:
-                sampler.final_flush(lambda batch: self._save(record, batch))
+                store = self._store
+                self._saving.final(lambda: sampler.final_flush(lambda batch: self._save(record, batch)))
+        except Exception as exc:  # noqa: BLE001 - kept in a fallback file, reported, raised below
+            save_error = exc
+            record = self._saving.give_up(record, exc, ledger=store.url)
         finally:
             self.result = record
             self._close()
+        if save_error is not None:
+            raise StoreError(f"run {record.id} {record.extra['not_saved']}") from save_error
         reason = record.extra.get("intensity_fallback_reason")
         if reason and not self._fallback_warned:
             warnings.warn(str(reason), SeriesFallbackWarning, stacklevel=2)
@@ -363,10 +365,15 @@ class Tracker:
 
     def _save(self, record: RunRecord, batch: list[RawSample]) -> None:
         assert self._store is not None and self._info is not None
+        previous = list(self._previous)
         samples = samples_from_raw(
             self._meters, batch, started_at=self._info.started_at, previous=self._previous
         )
-        self._store.save(record, samples)
+        try:
+            self._saving.save(self._store, record, samples)
+        except BaseException:
+            self._previous = previous  # the same samples are handed back at the next attempt
+            raise
 
     def _flush(self, batch: list[RawSample]) -> None:
         """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
