@@ -38,7 +38,7 @@ def mask_url(url: str) -> str:
     """``url`` with its userinfo password and its secret query parameters masked; the rest unchanged."""
     match = _USERINFO.match(url)
     if match and "[" not in match.group(2):
-        url = f"{match.group(1)}{match.group(2)}:{MASK}@{url[match.end():]}"
+        url = f"{match.group(1)}{match.group(2)}:{MASK}@{url[match.end() :]}"
     head, sep, rest = url.partition("?")
     if not sep:
         return url
