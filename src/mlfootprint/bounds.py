@@ -153,7 +153,7 @@ def _short(text: str, limit: int = 60) -> str:
 def number_from_text(text: str, *, integer: bool = False) -> float | None:
     """``text`` as a number (an int when ``integer``), or None; never raises, never makes huge ints."""
     stripped = text.strip()
-    if not stripped or len(stripped) > 64:
+    if not stripped or len(stripped) > 64 or not stripped.isascii():
         return None
     if integer:
         if not stripped.lstrip("+-").isdigit():

@@ -33,7 +33,7 @@ __all__ = [
     "print_json",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|d|day|days|w)?\s*$", re.IGNORECASE)
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|d|day|days|w)?\s*$", re.IGNORECASE | re.ASCII)
 _UNIT_S = {
     "s": 1.0,
     "sec": 1.0,
@@ -60,6 +60,8 @@ def _show(text: str) -> str:
 
 def finite_float(text: str) -> float:
     try:
+        if not text.isascii():
+            raise ValueError(text)  # float() takes other scripts' digits; a typo here, not a number
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{_show(text)} is not a number") from None
@@ -86,7 +88,7 @@ def nonnegative_float(text: str) -> float:
 
 def positive_int(text: str) -> int:
     stripped = text.strip()
-    if not stripped.lstrip("+-").isdigit() or len(stripped) > 64:
+    if not stripped.isascii() or not stripped.lstrip("+-").isdigit() or len(stripped) > 64:
         raise argparse.ArgumentTypeError(f"{_show(text)} is not a whole number")
     value = int(stripped)
     if value <= 0:
