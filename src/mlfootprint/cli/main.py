@@ -11,6 +11,7 @@ crash log (the traceback, credentials masked, in a private file) and exit status
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import re
 import sys
@@ -82,6 +83,12 @@ def _warning_line(message: Warning | str, category: type[Warning], *args: Any, *
     print(f"mlfootprint: warning: {mask_text(one_line(str(message)))}", file=sys.stderr)
 
 
+@functools.lru_cache(maxsize=1)
+def _shared_parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (parsing does not change it)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (warnings are shown as one line each)."""
     with warnings.catch_warnings():
@@ -94,7 +101,7 @@ def _main(argv: Sequence[str] | None) -> int:
     from mlfootprint.redact import mask_text
 
     try:
-        parser = build_parser()
+        parser = _shared_parser()
         args = parser.parse_args(argv)
         if getattr(args, "func", None) is None:
             parser.print_help(sys.stderr)
