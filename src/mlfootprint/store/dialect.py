@@ -73,7 +73,8 @@ class SQLiteDialect:
     """SQLite in WAL mode: readers never block the writer; writers queue on a busy timeout."""
 
     name = "sqlite"
-    error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    #: a damaged file can make SQLite's own messages undecodable: that is a ledger error too
+    error_types: tuple[type[BaseException], ...] = (sqlite3.Error, UnicodeDecodeError)
 
     def __init__(self, url: StoreURL, *, busy_timeout_s: float) -> None:
         self.types = {"time": "TEXT", "float": "REAL", "int": "INTEGER", "text": "TEXT"}
@@ -117,6 +118,8 @@ class SQLiteDialect:
                 check_same_thread=False,
             )
         self.read_only = read_only
+        # damaged text is shown damaged (U+FFFD), not a crash of every reader
+        conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
         try:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
             if path is not None and not read_only:

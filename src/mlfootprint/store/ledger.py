@@ -216,6 +216,8 @@ class SQLStore:
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
                 chunk,
             ):
+                if r[0] not in components:
+                    continue  # a damaged key: the row belongs to no run asked for
                 try:
                     components[r[0]].append(component_from_row(r[0], r))
                 except MalformedRowError as exc:
@@ -225,6 +227,8 @@ class SQLStore:
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
                 chunk,
             ):
+                if r[0] not in phases:
+                    continue
                 try:
                     phases[r[0]].append(phase_from_row(r[0], r, d.from_db_time))
                 except MalformedRowError as exc:
