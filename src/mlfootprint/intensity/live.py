@@ -26,7 +26,7 @@ from typing import Any
 from mlfootprint.bounds import INTENSITY_G_PER_KWH, TIME_MAX, TIME_MIN
 from mlfootprint.errors import IntensityError, UnknownNameError
 from mlfootprint.intensity.base import IntensitySeries, epoch_s
-from mlfootprint.redact import check_secret
+from mlfootprint.redact import check_secret, mask_text
 
 __all__ = [
     "ElectricityMapsClient",
@@ -165,6 +165,9 @@ class _Client:
             except IntensityError as exc:
                 last = str(exc)
                 continue
+            except Exception as exc:  # noqa: BLE001 - an injected transport's own error; redacted below
+                last = f"{type(exc).__name__}: {exc}"
+                continue
             if resp.status == 200:
                 try:
                     data = json.loads(resp.body)
@@ -178,7 +181,9 @@ class _Client:
             last = f"HTTP {resp.status}"
             if resp.status in (400, 401, 403, 404):
                 break
-        message = self._redact(f"{self.provider}: request failed after {attempt + 1} attempt(s): {last}")
+        message = mask_text(
+            f"{self.provider}: request failed after {attempt + 1} attempt(s): {last}", self._secrets
+        )
         logger.warning("%s", message)
         raise IntensityError(message)
 
