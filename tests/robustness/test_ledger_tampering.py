@@ -105,6 +105,7 @@ def test_huge_flush_interval_in_a_live_row_never_overflows(home: Path, tmp_path:
         assert result.status == 0 and "Traceback" not in result.err, (argv, result.err)
 
 
+@pytest.mark.fuzz
 @pytest.mark.parametrize("seed", range(int(os.environ.get("MLFOOTPRINT_FUZZ_FLIPS", "12"))))
 def test_random_byte_flips_never_crash_and_never_claim_a_newer_schema(
     home: Path, tmp_path: Path, seed: int

@@ -33,7 +33,9 @@ __all__ = [
     "print_json",
 ]
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|d|day|days|w)?\s*$", re.IGNORECASE | re.ASCII)
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(s|sec|m|min|h|hr|d|day|days|w)?\s*$", re.IGNORECASE | re.ASCII
+)
 _UNIT_S = {
     "s": 1.0,
     "sec": 1.0,

@@ -244,7 +244,7 @@ def _cmd_where(args: argparse.Namespace) -> int:
 
     series = _load(args)
     missing: list[str] = []
-    if args.group:
+    if args.group is not None:
         if args.groups_file:
             groups = read_zone_groups(args.groups_file)
         else:
@@ -259,8 +259,10 @@ def _cmd_where(args: argparse.Namespace) -> int:
             raise UsageError(f"zone group {args.group!r}: none of its zones is in the series {series.source}")
     elif args.all_zones:
         zones = list(series.zones)
-    else:
+    elif args.zone:
         zones = [series.resolve(z) for z in args.zone]
+    else:
+        raise UsageError("where: give --zone Z [Z ...], --all-zones or --group NAME")
     s = where_summary(series, zones)
     doc = {
         "zones": len(s.zones),

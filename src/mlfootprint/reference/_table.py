@@ -197,4 +197,18 @@ def read_rows(
                 )
             seen[key] = line
         rows.append(row)
+    _check_units(rows, schema, shown)
     return rows
+
+
+def _check_units(rows: list[Row], schema: Schema, shown: str) -> None:
+    """A g/kWh column whose every value is below 2 holds kg/kWh: refused, naming the likely unit."""
+    for col in schema.columns:
+        if col.kind != "float" or not col.name.endswith("_per_kwh") or not col.name.startswith("g_"):
+            continue
+        values = [v for r in rows if (v := r.numbers.get(col.name)) is not None]
+        if len(values) >= 2 and 0 < max(values) < 2.0:
+            raise ReferenceDataError(
+                f"{shown}: column {col.name!r}: every value is below 2 (largest {max(values):g}); "
+                "these look like kg/kWh; give g/kWh (x 1000)"
+            )
