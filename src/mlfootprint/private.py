@@ -26,7 +26,7 @@ def private_dir(folder: Path) -> Path:
             path.mkdir(mode=FOLDER_MODE)
         except FileExistsError:
             continue  # another process made it first
-        os.chmod(path, FOLDER_MODE)  # whatever the umask
+        path.chmod(FOLDER_MODE)  # whatever the umask
     return folder
 
 
@@ -37,7 +37,7 @@ def create_private_file(path: Path) -> bool:
     except FileExistsError:
         return False
     os.close(fd)
-    os.chmod(path, FILE_MODE)
+    path.chmod(FILE_MODE)
     return True
 
 
@@ -51,7 +51,7 @@ def write_private(path: Path, data: bytes) -> None:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.replace(tmp, path)
+        tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

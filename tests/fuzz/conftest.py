@@ -1,4 +1,7 @@
-"""Fuzzing budget: a bounded slice in the normal suite; ``make fuzz`` (MLFOOTPRINT_FUZZ_EXAMPLES) runs more."""
+"""Fuzzing budget: a bounded slice in the normal suite; ``make fuzz`` runs more.
+
+``MLFOOTPRINT_FUZZ_EXAMPLES`` sets the examples per test.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from hypothesis import HealthCheck, settings
 
 EXAMPLES = int(os.environ.get("MLFOOTPRINT_FUZZ_EXAMPLES", "15"))

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers.cli_harness import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
+from helpers.cli_harness import run_cli
 from mlfootprint.cli.main import build_parser
 
 pytestmark = pytest.mark.fuzz
@@ -24,8 +24,10 @@ SKIPPED = {"demo"}
 
 NASTY = [
     "", " ", "-1", "0", "1", "1.5", "nan", "inf", "-inf", "1e308", "1e-308", "99999999999999999999999", "abc",
-    "1h", "6h", "-6h", "0s", "2d", "1e308h", "DE", "FR", "V100", "A100", "2022-03-01T00:00Z", "9999-12-31T23:00Z",
-    "0001-01-01", "yesterday", "tag:x", "x=y", "=", "\u0663", "\x00", "é", "../../etc/passwd", "%s%n", "{}", "[",
+    "1h", "6h", "-6h", "0s", "2d", "1e308h", "DE", "FR", "V100", "A100", "2022-03-01T00:00Z",
+    "9999-12-31T23:00Z",
+    "0001-01-01", "yesterday", "tag:x", "x=y", "=", "\u0663", "\x00", "é", "../../etc/passwd", "%s%n", "{}",
+    "[",
     "1e", "0x10", "1_000", "  7  ", "\n", "gcp:europe-west1", "google", "Europe", "1.0", "3", "2.5", "100",
 ]  # fmt: skip
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from helpers.cli_harness import Result, assert_refused, run_cli
 
 #: bad for every numeric option (not a number, not finite, absurdly large, negative, empty)
@@ -45,7 +46,7 @@ NUMERIC: list[tuple[list[str], list[str], list[str], list[str]]] = [
     (["run"], [], ["--interval", "--flush-interval"], ["0", "1e300", "0.001"]),
     (["run"], [], ["--pue"], ["1000", "0.5", "150", "1e300"]),
     (["schedule"], SCHEDULE, ["--duration", "--slack"], ["0", "999999999999h", "1e308", "6 parsecs"]),
-    (["schedule"], SCHEDULE + ["--interruptible"], ["--checkpoint-overhead"], ["0", "1e308"]),
+    (["schedule"], [*SCHEDULE, "--interruptible"], ["--checkpoint-overhead"], ["0", "1e308"]),
     (["shift"], SHIFT, ["--job-hours"], ["0", "1e308", "876601"]),
     (["shift"], SHIFT, ["--slack-hours", "--forecast-error-pct"], ["1e308", "1e20"]),
     (["shift"], SHIFT, ["--seeds"], ["0", "99999999999999", "1.5"]),

@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 import pytest
+
 from helpers.cli_harness import assert_refused, run_cli
 
 GOOD = "time,DE\n" + "".join(f"2022-03-01T{h:02d}:00Z,{300 + 10 * h}\n" for h in range(24))
@@ -149,7 +150,8 @@ def _tamper(text: str, how: str) -> bytes:
     return "\n".join([header, ",".join(cells), *rest]).encode()
 
 
-HOWS = ["negative", "huge", "nan", "text", "duplicate", "missing-column", "latin-1", "huge-field", "extra-cells",
+HOWS = ["negative", "huge", "nan", "text", "duplicate", "missing-column", "latin-1", "huge-field",
+        "extra-cells",
         "binary"]  # fmt: skip
 
 

@@ -8,9 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from helpers.cli_harness import run_cli
 
 import mlfootprint.cli._common as common
+from helpers.cli_harness import run_cli
 
 
 def test_unexpected_exception_is_one_line_with_a_private_crash_log(

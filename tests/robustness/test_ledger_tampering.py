@@ -10,9 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from helpers.cli_harness import run_cli
 from helpers.runfactory import build_run
-
 from mlfootprint.store import open_store
 from mlfootprint.store.dialect import SQLITE_MAGIC
 

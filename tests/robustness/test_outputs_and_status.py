@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers.cli_harness import assert_refused, run_cli
 
+from helpers.cli_harness import assert_refused, run_cli
 from mlfootprint.cli.run import run_status
 
 BAD_FILES = ["/nonexistent/x.json", "", "{tmp}", "{tmp}/missing/deeper/x.out", "{tmp}/file.txt/x.out"]
@@ -24,7 +24,8 @@ def _path(template: str, tmp_path: Path) -> str:
         ["report", "--estimate", "--hardware", "V100", "--hours", "1", "--region", "DE", "--out"],
         ["export", "--out"],
         ["summary", "--plot"],
-        ["whatif", "--hardware", "V100", "--hours", "1", "--from-region", "DE", "--pue", "1.1", "--to-pue", "1.05",
+        ["whatif", "--hardware", "V100", "--hours", "1", "--from-region", "DE", "--pue", "1.1",
+         "--to-pue", "1.05",
          "--plot"],
     ],
     ids=["report", "export", "summary", "whatif"],

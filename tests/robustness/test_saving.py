@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import pytest
-from helpers.cli_harness import run_cli
 
+from helpers.cli_harness import run_cli
 from mlfootprint.errors import StoreError
 from mlfootprint.records import RunRecord, Sample
 from mlfootprint.store import SQLStore, open_store
@@ -80,7 +80,7 @@ def test_a_full_disk_that_clears_loses_nothing(
     for _ in range(20):  # 20 s of run, every flush failing
         clock.advance(1.0)
         before = ledger.failed_saves
-        _wait(lambda: ledger.failed_saves > before)
+        _wait(lambda before=before: ledger.failed_saves > before)  # type: ignore[misc]
     err = capsys.readouterr().err
     assert err.count("failed") == 1, err  # reported once, on stderr
     assert "database or disk is full" in err and "retried at every flush" in err
@@ -116,7 +116,7 @@ def test_a_disk_that_stays_full_keeps_the_run_in_a_private_fallback_file(
     for _ in range(10):
         clock.advance(1.0)
         before = ledger.failed_saves
-        _wait(lambda: ledger.failed_saves > before)
+        _wait(lambda before=before: ledger.failed_saves > before)  # type: ignore[misc]
     with pytest.raises(StoreError, match="not saved"):
         tracker.stop()
     record = tracker.result

@@ -11,8 +11,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from helpers.cli_harness import run_cli
 
+from helpers.cli_harness import run_cli
 from mlfootprint.errors import ConfigError, IntensityError
 from mlfootprint.intensity.live import (
     ElectricityMapsClient,
@@ -96,9 +96,11 @@ def test_failing_live_calls_leak_nothing(tmp_path: Path, caplog: pytest.LogCaptu
 
     start, end = datetime(2024, 1, 1, tzinfo=timezone.utc), datetime(2024, 1, 2, tzinfo=timezone.utc)
     clients = [
-        ElectricityMapsClient(env={"ELECTRICITYMAPS_API_KEY": "S3cretApiKey"}, transport=transport, cache=cache,
+        ElectricityMapsClient(env={"ELECTRICITYMAPS_API_KEY": "S3cretApiKey"}, transport=transport,
+                              cache=cache,
                               sleep=lambda s: None),
-        WattTimeClient(env={"WATTTIME_USERNAME": "me", "WATTTIME_PASSWORD": "S3cretWattPw"}, transport=transport,
+        WattTimeClient(env={"WATTTIME_USERNAME": "me", "WATTTIME_PASSWORD": "S3cretWattPw"},
+                       transport=transport,
                        cache=cache, sleep=lambda s: None),
     ]  # fmt: skip
     messages = []

@@ -196,7 +196,7 @@ def _probe_folder(folder: Path, option: str, given: str) -> None:
     except OSError as exc:
         raise InvalidValueError(option, given, f"cannot be written: {exc.strerror or exc}") from None
     os.close(fd)
-    os.unlink(name)
+    Path(name).unlink()
 
 
 def check_output_paths(args: argparse.Namespace) -> None:

@@ -11,6 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlfootprint.errors import StoreError
@@ -61,7 +62,7 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 def check_sqlite_header(path: Any, display: str) -> None:
     """``StoreError`` when a non-empty file is not an SQLite database (reported as corrupt, left as is)."""
     try:
-        with open(path, "rb") as f:
+        with Path(path).open("rb") as f:
             head = f.read(100)
     except OSError as exc:
         raise StoreError(f"cannot read run ledger {display}: {exc.strerror or exc}") from None

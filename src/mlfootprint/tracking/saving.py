@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -76,10 +77,8 @@ class SaveGuard:
 
     def _say(self, text: str) -> None:
         stream = self._stream if self._stream is not None else sys.stderr
-        try:
+        with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop the run
             print(f"mlfootprint: {text}", file=stream, flush=True)
-        except (OSError, ValueError):
-            pass  # a closed stderr must not stop the run
 
     def save(self, store: Any, record: RunRecord, samples: Sequence[Sample]) -> None:
         """``store.save(record, samples)``; on failure report it (first time), remember it and re-raise."""
@@ -99,7 +98,8 @@ class SaveGuard:
             raise
         if self.failing:
             self._say(
-                f"saving run {record.id} works again after {self.failures} failed attempt(s); nothing was lost"
+                f"saving run {record.id} works again after {self.failures} failed attempt(s); "
+                "nothing was lost"
             )
         self.failing = False
         self._unsaved = None
