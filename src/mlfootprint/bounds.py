@@ -23,7 +23,7 @@ year                    1990 .. 2100
 list limit              1 .. 1,000,000
 seeds / epochs          1 .. 10,000
 price                   0 .. 1e6 per unit
-factor (speedup, ...)   > 0 .. 1e6
+factor (speedup, ...)   1e-6 .. 1e6
 times (ISO 8601)        1970 .. 2100
 ======================  =====================  ==========================================================
 """
@@ -211,7 +211,7 @@ LIMIT = Bound(quantity="limit", unit="", low=1, high=1_000_000, integer=True)
 SEEDS = Bound(quantity="seeds", unit="", low=1, high=10_000, integer=True)
 EPOCHS = Bound(quantity="epochs", unit="", low=1, high=10_000, integer=True)
 PRICE = Bound(quantity="price", unit="", low=0.0, high=1e6)
-FACTOR = Bound(quantity="factor", unit="", low=0.0, high=1e6, low_open=True)
+FACTOR = Bound(quantity="factor", unit="", low=1e-6, high=1e6)
 FRACTION = Bound(quantity="fraction", unit="", low=0.0, high=1.0, low_open=True)
 
 

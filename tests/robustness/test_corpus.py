@@ -43,6 +43,7 @@ NUMERIC: list[tuple[list[str], list[str], list[str], list[str]]] = [
     (["whatif"], WHATIF, ["--to-pue", "--to-intensity", "--to-year", "--to-cfe-pct", "--speedup",
                           "--model-flops-factor", "--model-time-factor", "--model-power-w",
                           "--to-net-intensity"], ["1e300"]),
+    (["whatif"], WHATIF, ["--speedup", "--model-flops-factor", "--model-time-factor"], ["1e-300", "1e7", "0"]),
     (["run"], [], ["--interval", "--flush-interval"], ["0", "1e300", "0.001"]),
     (["run"], [], ["--pue"], ["1000", "0.5", "150", "1e300"]),
     (["schedule"], SCHEDULE, ["--duration", "--slack"], ["0", "999999999999h", "1e308", "6 parsecs"]),

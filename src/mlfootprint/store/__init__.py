@@ -73,7 +73,7 @@ def open_store(url: str | None = None, *, clock: Clock | None = None, timeout_s:
     except StoreError as exc:
         if parsed.backend == "sqlite" and parsed.path is not None and parsed.path.exists():
             text = str(exc)
-            if any(
+            if "corrupt" not in text and any(
                 w in text for w in ("malformed", "not a database", "file is encrypted", "codec can't decode")
             ):
                 text = f"run ledger {parsed.display} is corrupt ({text})"
