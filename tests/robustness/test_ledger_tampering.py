@@ -154,3 +154,23 @@ def test_a_file_with_the_sqlite_header_kept_is_still_checked(home: Path, tmp_pat
     assert "Traceback" not in result.err and result.status in (1, 2) and len(result.err_lines) == 1, (
         result.err
     )
+
+
+def test_read_commands_work_on_a_read_only_ledger(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, ids = _ledger(tmp_path)
+    import mlfootprint.store.dialect as dialect
+
+    real_access = os.access
+    # the one seam: the OS says the ledger is not writable (as for a read-only mount; root ignores modes)
+    monkeypatch.setattr(
+        dialect.os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode)
+    )
+    for argv in (["runs", "list"], ["runs", "show", ids[0]], ["summary"], ["export"], ["report", ids[0]]):
+        result = run_cli([*argv, "--db", url])
+        assert result.status == 0 and result.err == "", (argv, result.err)
+    written = run_cli(["runs", "delete", ids[0], "--yes", "--db", url])
+    assert (
+        written.status == 1 and len(written.err_lines) == 1 and "readonly" in written.err.replace("-", "")
+    ), written.err

@@ -144,3 +144,22 @@ def test_created_files_are_private(home: Path, tmp_path: Path) -> None:
         else:
             assert mode & 0o077 == 0, (path, oct(mode))
     assert os.access(home / "runs.sqlite3", os.R_OK)
+
+
+@pytest.mark.postgres
+def test_password_query_parameter_never_reaches_summary_or_records(home: Path, tmp_path: Path) -> None:
+    base = os.environ.get("MLFOOTPRINT_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("MLFOOTPRINT_TEST_POSTGRES_URL is not set")
+    sep = "&" if "?" in base else "?"
+    url = f"{base}{sep}password=S3cretQueryPw&sslpassword=S3cretSslPw"  # trust auth ignores them
+    ran = run_cli(["run", "--db", url, "--json-out", str(tmp_path / "run.json"), "--", "true"])
+    assert ran.status == 0, ran.err
+    assert "stored in" in ran.err and "password=***" in ran.err
+    listed = run_cli(["runs", "list", "--db", url, "--format", "json"])
+    exported = run_cli(["export", "--db", url, "--format", "json"])
+    written = (ran.out + ran.err + listed.out + listed.err + exported.out).encode() + _every_byte(
+        home, tmp_path
+    )
+    for secret in SECRETS:
+        assert secret.encode() not in written, secret
