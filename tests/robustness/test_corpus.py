@@ -4,6 +4,7 @@ traceback, no value silently accepted, no hang (the suite's timeout)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -43,7 +44,8 @@ NUMERIC: list[tuple[list[str], list[str], list[str], list[str]]] = [
     (["whatif"], WHATIF, ["--to-pue", "--to-intensity", "--to-year", "--to-cfe-pct", "--speedup",
                           "--model-flops-factor", "--model-time-factor", "--model-power-w",
                           "--to-net-intensity"], ["1e300"]),
-    (["whatif"], WHATIF, ["--speedup", "--model-flops-factor", "--model-time-factor"], ["1e-300", "1e7", "0"]),
+    (["whatif"], WHATIF, ["--speedup", "--model-flops-factor", "--model-time-factor"],
+     ["1e-300", "1e7", "0"]),
     (["run"], [], ["--interval", "--flush-interval"], ["0", "1e300", "0.001"]),
     (["run"], [], ["--pue"], ["1000", "0.5", "150", "1e300"]),
     (["schedule"], SCHEDULE, ["--duration", "--slack"], ["0", "999999999999h", "1e308", "6 parsecs"]),
@@ -179,3 +181,40 @@ def test_config_error_names_the_line(home: Path, tmp_path: Path) -> None:
     path.write_text("[mlfootprint]\nproject = x\npue = 1000\n")
     result = run_cli(["run", "--", "true"], env={"MLFOOTPRINT_CONFIG": str(path)})
     assert_refused(result, f"{path}:3", "1000")
+
+
+BAD_LABELS = ["", " ", "a\x00b", "line\nbreak", "bell\x07", "x" * 1001, "del\x7f"]
+
+
+@pytest.mark.parametrize("value", BAD_LABELS, ids=repr)
+@pytest.mark.parametrize("option", ["--name", "--project", "--tag"])
+def test_bad_label_is_refused(home: Path, option: str, value: str) -> None:
+    given = f"k={value}" if option == "--tag" and value.strip() else value
+    assert_refused(run_cli(["run", option, given, "--", "true"]), option)
+
+
+#: the extremes every option accepts: a run started with them can be listed, shown and deleted
+EXTREMES = [
+    ["--interval", "3600", "--flush-interval", "86400"],
+    ["--interval", "0.05", "--flush-interval", "0.05"],
+    ["--pue", "3", "--region", "PL"],
+    ["--pue", "1"],
+    ["--name", "é" * 1000, "--project", "π" * 1000, "--tag", "k=" + "v" * 1000],
+    ["--scope", "process"],
+]
+
+
+@pytest.mark.parametrize("options", EXTREMES, ids=lambda o: " ".join(x[:12] for x in o))
+def test_a_run_with_any_accepted_option_can_be_listed_shown_and_deleted(
+    home: Path, options: list[str]
+) -> None:
+    ran = run_cli(["run", *options, "--", "true"])
+    assert ran.status == 0, ran.err
+    listed = run_cli(["runs", "list", "--format", "json"])
+    assert listed.status == 0 and listed.err == ""
+    run_id = json.loads(listed.out)["runs"][0]["id"]
+    shown = run_cli(["runs", "show", run_id])
+    assert shown.status == 0 and shown.err == "", shown.err
+    deleted = run_cli(["runs", "delete", run_id, "--yes"])
+    assert deleted.status == 0, deleted.err
+    assert json.loads(run_cli(["runs", "list", "--format", "json"]).out)["runs"] == []

@@ -68,13 +68,29 @@ class RunDeps:
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+#: the longest project, name or tag the ledger takes
+MAX_LABEL_CHARS = 1000
+
+
+def label(text: str) -> str:
+    """argparse type for a project, name or tag: printable text, at most ``MAX_LABEL_CHARS`` characters."""
+    if len(text) > MAX_LABEL_CHARS:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}... is longer than {MAX_LABEL_CHARS} characters")
+    if any(ord(c) < 0x20 and c != "\t" for c in text) or "\x7f" in text:
+        raise argparse.ArgumentTypeError(f"{text[:60]!r} holds a control character")
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is empty")
+    return text
+
+
 def parse_tag(text: str) -> tuple[str, str]:
     """argparse type for ``--tag KEY=VALUE``."""
     key, sep, value = text.partition("=")
-    if len(text) > 4096 or "\0" in text:
-        raise argparse.ArgumentTypeError(f"{text[:60]!r} is too long or holds a NUL byte")
     if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+        raise argparse.ArgumentTypeError(f"{text[:60]!r} is not KEY=VALUE")
+    label(key)
+    if value:
+        label(value)
     return key.strip(), value
 
 
@@ -90,8 +106,8 @@ def register(subparsers: Any) -> None:
         description="Run CMD, measure its energy and CO2e, store the run and print a summary on stderr. "
         "Exits with CMD's exit status.",
     )
-    parser.add_argument("--project", default=None, help="project the run belongs to")
-    parser.add_argument("--name", default=None, help="the run's name (default: the command)")
+    parser.add_argument("--project", type=label, default=None, help="project the run belongs to")
+    parser.add_argument("--name", type=label, default=None, help="the run's name (default: the command)")
     parser.add_argument(
         "--tag", action="append", type=parse_tag, default=[], metavar="KEY=VALUE", help="label (repeatable)"
     )
