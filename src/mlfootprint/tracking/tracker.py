@@ -270,7 +270,9 @@ class Tracker:
         Raises:
             TrackerError: not started, already stopped, or the sampler failed while running (the run
                 is saved first, with everything measured until the failure).
-            StoreError: the final save failed.
+            StoreError: the final save failed three times; ``result`` is still set, its
+                ``extra["not_saved"]`` says why and where the record and unsaved samples were written
+                (see ``tracking.saving``).
         """
         if self._info is None or self._sampler is None or self._phases is None:
             raise TrackerError("this tracker was not started")
