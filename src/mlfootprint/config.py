@@ -80,8 +80,10 @@ _FLOATS = {"pue", "interval_s", "flush_interval_s"}
 def _coerce(name: str, raw: str, origin: str) -> Any:
     if name not in _FLOATS:
         value: Any = raw.strip()
-        if "\0" in value or len(value) > 4096:
-            raise ConfigError(f"{origin}: {name} is not valid text (a NUL byte, or over 4096 characters)")
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 4096:
+            raise ConfigError(
+                f"{origin}: {name} {value[:40]!r} is not valid text (a control character, or over 4096 characters)"
+            )
         if name == "scope" and value not in ("machine", "process"):
             raise ConfigError(f"{origin}: scope {raw!r} must be 'machine' or 'process'")
         return value

@@ -81,3 +81,19 @@ def test_config_files(pairs: list[tuple[str, str]], section: bool, newline: str,
         if settings.pue is not None:
             assert 1.0 <= settings.pue <= 3.0
         assert 0.05 <= settings.interval_s <= 3600 and 0.05 <= settings.flush_interval_s <= 86400
+
+
+ENV_NAMES = st.sampled_from(["MLFOOTPRINT_PUE", "MLFOOTPRINT_INTERVAL_S", "MLFOOTPRINT_FLUSH_INTERVAL_S",
+                             "MLFOOTPRINT_SCOPE", "MLFOOTPRINT_PROJECT", "MLFOOTPRINT_REGION"])  # fmt: skip
+
+
+@given(st.dictionaries(ENV_NAMES, VALUES | st.sampled_from(["1e-400", "3.0000001", "0.9999", "86400.5"])))
+def test_environment(env: dict[str, str]) -> None:
+    try:
+        settings = load_settings(env={**env, "MLFOOTPRINT_CONFIG": "/nonexistent/config.ini"})
+    except UsageError as exc:
+        assert "\n" not in str(exc) and any(name in str(exc) for name in env)
+        return
+    if settings.pue is not None:
+        assert 1.0 <= settings.pue <= 3.0
+    assert 0.05 <= settings.interval_s <= 3600 and 0.05 <= settings.flush_interval_s <= 86400
