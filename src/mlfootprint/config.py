@@ -82,7 +82,8 @@ def _coerce(name: str, raw: str, origin: str) -> Any:
         value: Any = raw.strip()
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 4096:
             raise ConfigError(
-                f"{origin}: {name} {value[:40]!r} is not valid text (a control character, or over 4096 characters)"
+                f"{origin}: {name} {value[:40]!r} is not valid text "
+                "(a control character, or over 4096 characters)"
             )
         if name == "scope" and value not in ("machine", "process"):
             raise ConfigError(f"{origin}: scope {raw!r} must be 'machine' or 'process'")
