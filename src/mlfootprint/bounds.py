@@ -10,8 +10,8 @@ is expected), the unit it probably is.
 quantity                bound                  why
 ======================  =====================  ==========================================================
 PUE                     1.0 .. 3.0             below 1 is impossible; above 3 no datacenter reports
-intensity (g/kWh)       0 .. 2000              the dirtiest grids (lignite) are ~1200; 0 < x < 2 looks
-                                               like kg/kWh
+intensity (g/kWh)       0 .. 2000              the dirtiest grids (lignite) are ~1200; a file whose
+                                               every value is below 2 holds kg/kWh
 intensity (kg/kWh)      0 .. 2                 2 < x <= 2000 looks like g/kWh
 power per device (W)    > 0 .. 5000            the largest boards draw ~1.2 kW
 duration (s)            > 0 .. 100 years       longer is a unit mistake
@@ -47,7 +47,6 @@ __all__ = [
     "FLUSH_INTERVAL_S",
     "FRACTION",
     "INTENSITY_G_PER_KWH",
-    "INTENSITY_G_PER_KWH_TYPED",
     "INTENSITY_KG_PER_KWH",
     "INTERVAL_S",
     "LIMIT",
@@ -166,14 +165,6 @@ def number_from_text(text: str, *, integer: bool = False) -> float | None:
         return None
 
 
-def _intensity_g_hint(value: float) -> str | None:
-    if 0 < value < 2:
-        return f"{value:g} looks like kg/kWh; in g/kWh that is {value * 1000:g}"
-    if value > 2000 and value <= 2_000_000:
-        return f"{value:g} looks like mg/kWh or g/MWh; in g/kWh that is {value / 1000:g}"
-    return None
-
-
 def _intensity_kg_hint(value: float) -> str | None:
     if 2 < value <= 2000:
         return f"{value:g} looks like g/kWh; in kg/kWh that is {value / 1000:g}"
@@ -190,10 +181,6 @@ def _pue_hint(value: float) -> str | None:
 
 PUE = Bound(quantity="PUE", unit="", low=1.0, high=3.0, unit_hint=_pue_hint)
 INTENSITY_G_PER_KWH = Bound(quantity="carbon intensity", unit="g CO2e/kWh", low=0.0, high=2000.0)
-#: an intensity the user typed in g/kWh (a value in (0, 2) is refused as probably kg/kWh)
-INTENSITY_G_PER_KWH_TYPED = Bound(
-    quantity="carbon intensity", unit="g CO2e/kWh", low=0.0, high=2000.0, unit_hint=_intensity_g_hint
-)
 INTENSITY_KG_PER_KWH = Bound(
     quantity="carbon intensity", unit="kg CO2e/kWh", low=0.0, high=2.0, unit_hint=_intensity_kg_hint
 )
