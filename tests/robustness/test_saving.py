@@ -141,3 +141,20 @@ def test_a_disk_that_stays_full_keeps_the_run_in_a_private_fallback_file(
         again = store.get_run(record.id)
         assert again.status == "finished" and again.it_energy_j == pytest.approx(record.it_energy_j)
         assert store.samples(record.id)[-1].t_s == pytest.approx(10.0, abs=0.1)
+
+
+def test_the_blocks_own_exception_wins_over_a_failed_final_save(
+    clock: FakeClock, ledger: FullDiskStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tracker = _tracker(clock, ledger)
+    ledger.full = True
+    with (
+        pytest.raises(ValueError, match="training diverged"),
+        pytest.warns(RuntimeWarning, match="not saved"),
+        tracker,
+    ):
+        clock.advance(2.0)
+        raise ValueError("training diverged")
+    assert tracker.result is not None and tracker.result.status == "failed"
+    assert Path(str(tracker.result.extra["fallback_path"])).is_file()
+    assert "not saved" in capsys.readouterr().err

@@ -424,7 +424,7 @@ class Tracker:
         status: RunStatus = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
         try:
             self.stop(status=status)
-        except TrackerError as error:  # the body's own exception is the one to propagate
+        except (TrackerError, StoreError) as error:  # the body's own exception is the one to propagate
             warnings.warn(str(error), RuntimeWarning, stacklevel=2)
 
     def __call__(self, func: F) -> F:
