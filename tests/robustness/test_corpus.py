@@ -92,6 +92,7 @@ def test_bad_number_is_refused_naming_it(
     result = run_cli(argv)
     assert_refused(result)
     assert _names(result, value) or option in result.err, result.err
+    assert not home.exists() or not any(home.iterdir()), "nothing is written for bad input"
 
 
 BAD_TIMES = ["9999-12-31T23:00Z", "0001-01-01T00:00Z", "1969-12-31T23:00Z", "2101-01-01T00:00Z", "yesterday",
@@ -139,6 +140,7 @@ def test_bad_environment_is_refused(home: Path, variable: str, value: str, comma
         return
     assert_refused(result)
     assert variable in result.err or "--db" in result.err
+    assert not home.exists() or not any(home.iterdir()), "nothing is written for bad input"
 
 
 CONFIGS = {
@@ -167,6 +169,7 @@ def test_bad_config_file_is_refused_naming_the_file(home: Path, tmp_path: Path, 
     path.write_bytes(text.encode("latin-1") if name == "latin-1" else text.encode())
     result = run_cli(["run", "--", "true"], env={"MLFOOTPRINT_CONFIG": str(path)})
     assert_refused(result, "config")
+    assert not home.exists() or not any(home.iterdir()), "nothing is written for bad input"
 
 
 def test_config_that_is_a_folder_or_binary(home: Path, tmp_path: Path) -> None:

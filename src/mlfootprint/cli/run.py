@@ -216,6 +216,9 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
     if plan is None and (args.slack or args.deadline or args.expected_duration):
         raise UsageError("run: --slack, --deadline and --expected-duration need --start-when-cleaner")
 
+    from mlfootprint.config import load_settings
+
+    load_settings()  # a bad $MLFOOTPRINT_* or config file is refused before the ledger is touched
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
         tracker = _tracker(args, deps, store, cmd, name, plan, series)
