@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mlfootprint-installed
 
-.PHONY: demo test lint typecheck unit bench clean
+.PHONY: demo test lint typecheck unit bench clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
+
+# the long fuzzing run (the normal suite runs a bounded, reproducible slice of the same tests)
+fuzz: $(STAMP)
+	MLFOOTPRINT_FUZZ_EXAMPLES=500 MLFOOTPRINT_FUZZ_FLIPS=300 $(BIN)/python -m pytest -p no:cacheprovider -m fuzz tests/fuzz tests/robustness
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py

@@ -8,18 +8,20 @@ The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
 from __future__ import annotations
 
 import configparser
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mlfootprint.errors import ConfigError
+from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE
+from mlfootprint.errors import ConfigError, InvalidValueError
 
 __all__ = ["Settings", "default_db_url", "home_dir", "load_settings"]
 
 ENV_PREFIX = "MLFOOTPRINT_"
+#: a config file larger than this is not a config file
+MAX_CONFIG_BYTES = 64 * 1024
 
 
 def home_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -78,20 +80,32 @@ _FLOATS = {"pue", "interval_s", "flush_interval_s"}
 def _coerce(name: str, raw: str, origin: str) -> Any:
     if name not in _FLOATS:
         value: Any = raw.strip()
+        if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 4096:
+            raise ConfigError(
+                f"{origin}: {name} {value[:40]!r} is not valid text "
+                "(a control character, or over 4096 characters)"
+            )
         if name == "scope" and value not in ("machine", "process"):
             raise ConfigError(f"{origin}: scope {raw!r} must be 'machine' or 'process'")
         return value
+    bound = {"pue": PUE, "interval_s": INTERVAL_S, "flush_interval_s": FLUSH_INTERVAL_S}[name]
     try:
-        number = float(raw)
-    except ValueError:
-        raise ConfigError(f"{origin}: {name} {raw!r} is not a number") from None
-    if not math.isfinite(number) or number <= 0:
-        raise ConfigError(f"{origin}: {name} {raw!r} must be a positive number")
-    if name == "pue" and number < 1.0:
-        raise ConfigError(f"{origin}: pue {raw!r} must be at least 1.0")
-    if name == "interval_s" and number < 0.05:
-        raise ConfigError(f"{origin}: interval_s {raw!r} must be at least 0.05")
-    return number
+        return bound.parse(raw, f"{origin}: {name}")
+    except InvalidValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _key_line(path: Path, key: str) -> str:
+    """``path:LINE`` of ``key`` in an INI file (just ``path`` when it cannot be found)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return str(path)
+    for number, line in enumerate(lines, start=1):
+        head = line.split("=", 1)[0].split(":", 1)[0].strip().lower()
+        if head == key:
+            return f"{path}:{number}"
+    return str(path)
 
 
 def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Settings:
@@ -102,17 +116,28 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
     sources: dict[str, str] = {}
 
     path = _config_path(env)
+    if path.exists() and not path.is_file():
+        raise ConfigError(f"config file {path} is not a file")
     if path.is_file():
-        parser = configparser.ConfigParser()
+        parser = configparser.ConfigParser(interpolation=None)
         try:
-            parser.read(path, encoding="utf-8")
+            if path.stat().st_size > MAX_CONFIG_BYTES:
+                raise ConfigError(f"config file {path} is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+            parser.read_string(path.read_text(encoding="utf-8-sig"), source=str(path))
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"config file {path}: byte {exc.start} is not UTF-8; save it as UTF-8"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"config file {path}: cannot read it: {exc.strerror or exc}") from None
         except configparser.Error as exc:
-            raise ConfigError(f"config file {path}: {' '.join(str(exc).split())}") from None
+            raise ConfigError(f"config file {path}: {' '.join(str(exc).split())[:300]}") from None
         if parser.has_section("mlfootprint"):
             for key, raw in parser.items("mlfootprint"):
+                origin = f"config file {_key_line(path, key)}"
                 if key not in names:
-                    raise ConfigError(f"config file {path}: unknown key {key!r} (known: {', '.join(names)})")
-                values[key] = _coerce(key, raw, f"config file {path}")
+                    raise ConfigError(f"{origin}: unknown key {key[:60]!r} (known: {', '.join(names)})")
+                values[key] = _coerce(key, raw, origin)
                 sources[key] = f"config file {path}"
 
     for name in names:
@@ -125,7 +150,11 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
         if name not in names:
             raise TypeError(f"unknown setting {name!r}")
         if value is not None:
-            values[name] = _coerce(name, str(value), name) if name in _FLOATS else value
+            values[name] = (
+                _coerce(name, repr(value) if isinstance(value, float) else str(value), name)
+                if name in _FLOATS
+                else value
+            )
             sources[name] = "argument"
 
     return replace(Settings(), **values, sources=sources)

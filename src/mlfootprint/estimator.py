@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlfootprint.bounds import INTENSITY_KG_PER_KWH, PUE
 from mlfootprint.embodied import EmbodiedEstimate
 from mlfootprint.errors import InvalidValueError, UsageError
 from mlfootprint.records import Assumption, ComponentEnergy
@@ -214,7 +215,7 @@ def _pue(pue: float | None, datacenter: str | None, year: int | None) -> _Factor
     if pue is not None and datacenter is not None:
         raise UsageError("--pue and --datacenter cannot be combined; give one")
     if pue is not None:
-        value = _check_number("--pue", pue, low=1.0, high=MAX_PUE, low_inclusive=True)
+        value = PUE.check(pue, "--pue")
         return _Factor(
             value, "user", Assumption(name="pue", value=value, unit="", source="given by the user (--pue)")
         )
@@ -264,9 +265,7 @@ def _intensity(region: str | None, year: int | None, intensity_kg_per_kwh: float
     if region is None:
         if intensity_kg_per_kwh is None:
             raise UsageError("--region or --intensity is required")
-        kg = _check_number(
-            "--intensity", intensity_kg_per_kwh, low=0.0, high=MAX_INTENSITY_KG_PER_KWH, low_inclusive=True
-        )
+        kg = INTENSITY_KG_PER_KWH.check(intensity_kg_per_kwh, "--intensity")
         given = Assumption(
             name="intensity", value=kg, unit="kg CO2e/kWh", source="given by the user (--intensity)"
         )

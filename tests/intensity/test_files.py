@@ -98,8 +98,8 @@ def test_missing_value_is_an_error(tmp_path: Path) -> None:
     [
         ("2022-01-01T01:00Z,1\n2022-01-01T00:00Z,2\n", r"row 3: time goes backwards at 2022-01-01T00:00:00Z"),
         ("2022-01-01T00:00Z,1\n2022-01-01T00:00Z,2\n", r"row 3: duplicate time 2022-01-01T00:00:00Z"),
-        ("2022-01-01T00:00Z,1\nyesterday,2\n", r"row 3: bad time 'yesterday'"),
-        ("2022-01-01T00:00Z,1\n2022-01-01T01:00Z,lots\n", r"row 3: bad value 'lots'"),
+        ("2022-01-01T00:00Z,1\nyesterday,2\n", r":3:1: bad time 'yesterday'"),
+        ("2022-01-01T00:00Z,1\n2022-01-01T01:00Z,lots\n", r":3:2: bad value 'lots'"),
     ],
 )
 def test_malformed_rows(tmp_path: Path, rows: str, message: str) -> None:

@@ -7,7 +7,8 @@ import sys
 import warnings
 from typing import Any
 
-from mlfootprint.cli._common import add_db_arg, positive_int
+from mlfootprint.bounds import EPOCHS, arg_type
+from mlfootprint.cli._common import add_db_arg
 
 __all__ = ["register"]
 
@@ -19,7 +20,7 @@ def register(subparsers: Any) -> None:
         description="Train a two-layer MLP with NumPy on synthetic data (about 15-20 s on one core), "
         "tracked with one phase per epoch; store the run and print its report.",
     )
-    parser.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default 10)")
+    parser.add_argument("--epochs", type=arg_type(EPOCHS), default=None, help="epochs to train (default 10)")
     parser.add_argument("--region", default=None, help="grid region (default: world average, said so)")
     parser.add_argument("--quick", action="store_true", help="a much smaller job (about 1 s)")
     add_db_arg(parser)

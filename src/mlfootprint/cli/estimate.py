@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint.bounds import YEAR, arg_type
 from mlfootprint.cli._common import add_format_arg, emit, finite_float, positive_int, print_json
 
 if TYPE_CHECKING:
@@ -102,7 +103,7 @@ def add_estimate_options(
     grid.add_argument(
         "--intensity", type=finite_float, metavar="KG_PER_KWH", help="grid intensity in kg CO2e/kWh"
     )
-    target.add_argument("--year", type=int, metavar="Y", help="year of the intensity and PUE data")
+    target.add_argument("--year", type=arg_type(YEAR), metavar="Y", help="year of the intensity and PUE data")
     target.add_argument(
         "--cfe-pct", type=finite_float, metavar="PCT", help="carbon-free energy share (%%) for net CO2e"
     )

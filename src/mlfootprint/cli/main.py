@@ -3,15 +3,19 @@
 Each command lives in its own module with ``register(subparsers)``; the handler it sets as ``func``
 takes the parsed namespace and returns the exit status. Heavy imports stay inside handlers.
 Errors: ``UsageError`` (and argparse mistakes) -> one line on stderr, exit 2; any other
-``MlfootprintError`` -> one line, exit 1.
+``MlfootprintError`` and operating-system errors (a full disk) -> one line, exit 1. Output paths are
+checked before a command starts. Last resort: any other exception is a bug; it becomes one line naming a
+crash log (the traceback, credentials masked, in a private file) and exit status 70.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import re
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
@@ -70,23 +74,68 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: exit status of an internal error (EX_SOFTWARE of sysexits.h)
+EXIT_INTERNAL = 70
+
+
+def _warning_line(message: Warning | str, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+    from mlfootprint.redact import mask_text
+
+    print(f"mlfootprint: warning: {mask_text(one_line(str(message)))}", file=sys.stderr)
+
+
+@functools.lru_cache(maxsize=1)
+def _shared_parser() -> argparse.ArgumentParser:
+    """The parser, built once per process (parsing does not change it)."""
+    return build_parser()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "func", None) is None:
-        parser.print_help(sys.stderr)
-        return 2
+    """Run the command line; returns the exit status (warnings are shown as one line each)."""
+    with warnings.catch_warnings():
+        warnings.showwarning = _warning_line
+        return _main(argv)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    from mlfootprint.cli._common import check_output_paths
+    from mlfootprint.redact import mask_text
+
     try:
+        parser = _shared_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "func", None) is None:
+            parser.print_help(sys.stderr)
+            return 2
+        check_output_paths(args)
         status: int = args.func(args)
     except MlfootprintError as exc:
-        print(f"mlfootprint: error: {exc}", file=sys.stderr)
+        print(f"mlfootprint: error: {mask_text(one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("mlfootprint: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 1
+    except OSError as exc:  # the machine, not the input: a full disk, a vanished folder
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"mlfootprint: error: {mask_text(exc.strerror or one_line(str(exc)))}{where}", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - the last resort: a bug, reported in one line with a crash log
+        from mlfootprint.cli.crash import write_crash_log
+
+        path = write_crash_log(exc, argv=list(sys.argv[1:] if argv is None else argv))
+        print(
+            f"mlfootprint: internal error: {type(exc).__name__}: {mask_text(one_line(str(exc)))[:200]} "
+            f"(a bug; please report it with the crash log {path})",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     return status
+
+
+def one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 if __name__ == "__main__":

@@ -25,21 +25,23 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from mlfootprint.cli._common import add_db_arg, duration_s, emit, positive_float
+from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, arg_type, number_from_text
+from mlfootprint.cli._common import add_db_arg, check_output_paths, duration_s, emit, iso_time
+from mlfootprint.cli.orphan import parent_death_signal
 from mlfootprint.clock import Clock, SystemClock
-from mlfootprint.errors import InvalidValueError, MlfootprintError, UsageError
+from mlfootprint.errors import MlfootprintError, UsageError
 
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import SeriesSet
     from mlfootprint.meters.base import Meter
     from mlfootprint.reduce.schedule import StartPlan
 
-__all__ = ["RunDeps", "exit_status", "main_with", "parse_tag", "register"]
+__all__ = ["RunDeps", "exit_status", "main_with", "parse_tag", "register", "run_status"]
 
 #: expected duration of a deferred command when --expected-duration is not given
 DEFAULT_EXPECTED_DURATION_S = 3600.0
@@ -66,11 +68,29 @@ class RunDeps:
 _FORWARDED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+#: the longest project, name or tag the ledger takes
+MAX_LABEL_CHARS = 1000
+
+
+def label(text: str) -> str:
+    """argparse type for a project, name or tag: printable text, at most ``MAX_LABEL_CHARS`` characters."""
+    if len(text) > MAX_LABEL_CHARS:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}... is longer than {MAX_LABEL_CHARS} characters")
+    if any(ord(c) < 0x20 and c != "\t" for c in text) or "\x7f" in text:
+        raise argparse.ArgumentTypeError(f"{text[:60]!r} holds a control character")
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is empty")
+    return text
+
+
 def parse_tag(text: str) -> tuple[str, str]:
     """argparse type for ``--tag KEY=VALUE``."""
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not KEY=VALUE")
+        raise argparse.ArgumentTypeError(f"{text[:60]!r} is not KEY=VALUE")
+    label(key)
+    if value:
+        label(value)
     return key.strip(), value
 
 
@@ -86,17 +106,17 @@ def register(subparsers: Any) -> None:
         description="Run CMD, measure its energy and CO2e, store the run and print a summary on stderr. "
         "Exits with CMD's exit status.",
     )
-    parser.add_argument("--project", default=None, help="project the run belongs to")
-    parser.add_argument("--name", default=None, help="the run's name (default: the command)")
+    parser.add_argument("--project", type=label, default=None, help="project the run belongs to")
+    parser.add_argument("--name", type=label, default=None, help="the run's name (default: the command)")
     parser.add_argument(
         "--tag", action="append", type=parse_tag, default=[], metavar="KEY=VALUE", help="label (repeatable)"
     )
     parser.add_argument(
-        "--interval", type=positive_float, default=None, metavar="S", help="sampling interval"
+        "--interval", type=arg_type(INTERVAL_S), default=None, metavar="S", help="sampling interval"
     )
     parser.add_argument(
         "--flush-interval",
-        type=positive_float,
+        type=arg_type(FLUSH_INTERVAL_S),
         default=None,
         metavar="S",
         help="save the run at least this often",
@@ -147,14 +167,8 @@ def register(subparsers: Any) -> None:
 
 
 def _when(text: str) -> datetime:
-    """argparse type for ISO 8601 times (UTC when no offset is given)."""
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace(" ", "T", 1))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not an ISO 8601 time (e.g. 2025-06-01T08:00Z)"
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    """argparse type for ISO 8601 times (UTC when no offset is given), between 1970 and 2100."""
+    return iso_time(text)
 
 
 def main_with(deps: RunDeps, argv: Sequence[str]) -> int:
@@ -166,6 +180,7 @@ def main_with(deps: RunDeps, argv: Sequence[str]) -> int:
     except SystemExit as exc:  # argparse's own errors and --help
         return exc.code if isinstance(exc.code, int) else 2
     try:
+        check_output_paths(args)
         return _run(args, deps)
     except MlfootprintError as exc:
         print(f"mlfootprint: error: {exc}", file=sys.stderr)
@@ -202,13 +217,16 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
         cmd = cmd[1:]
     if not cmd:
         raise UsageError("run: no command given (usage: mlfootprint run [options] -- CMD ...)")
-    if args.interval is not None and args.interval < 0.05:
-        raise InvalidValueError("--interval", args.interval, "must be at least 0.05 s")
+    if args.pue is not None and number_from_text(args.pue) is not None:
+        args.pue = str(PUE.parse(args.pue, "--pue"))  # a number: bounded; else a datacenter's name
     name = args.name or " ".join([Path(cmd[0]).name, *cmd[1:2]])[:80]
     plan, series = _plan(args, deps.clock.now()) if args.start_when_cleaner else (None, None)
     if plan is None and (args.slack or args.deadline or args.expected_duration):
         raise UsageError("run: --slack, --deadline and --expected-duration need --start-when-cleaner")
 
+    from mlfootprint.config import load_settings
+
+    load_settings()  # a bad $MLFOOTPRINT_* or config file is refused before the ledger is touched
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
         tracker = _tracker(args, deps, store, cmd, name, plan, series, export=plan is None)
@@ -335,12 +353,15 @@ def _supervise(
     previous = {s: signal.signal(s, forward) for s in _FORWARDED}
     try:
         try:
-            child = subprocess.Popen(cmd)
+            child = subprocess.Popen(cmd, preexec_fn=parent_death_signal())
         except FileNotFoundError:
             print(f"mlfootprint: error: command not found: {cmd[0]}", file=sys.stderr)
             return 127
-        except PermissionError:
+        except (PermissionError, IsADirectoryError):
             print(f"mlfootprint: error: command cannot be executed: {cmd[0]}", file=sys.stderr)
+            return 126
+        except (OSError, ValueError) as exc:  # e.g. an exec format error, a NUL byte in an argument
+            print(f"mlfootprint: error: command cannot be executed: {cmd[0]!r}: {exc}", file=sys.stderr)
             return 126
         for signum in pending:
             child.send_signal(signum)
@@ -365,7 +386,7 @@ def _supervise(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            tracker.stop(status="finished" if status == 0 else "failed", exit_code=status)
+            tracker.stop(status=run_status(status), exit_code=status)
         except MlfootprintError as exc:
             error = exc
     for message in caught:
@@ -374,7 +395,22 @@ def _supervise(
     if record is not None:
         print(summary(record, db_url=db_url), file=sys.stderr)
         if json_out:
-            emit(json.dumps(to_dict(record), indent=2), json_out)
+            try:
+                emit(json.dumps(to_dict(record), indent=2), json_out, option="--json-out")
+            except MlfootprintError as exc:  # the command's status is what `run` returns, whatever happens
+                print(f"mlfootprint: error: {exc}", file=sys.stderr)
     if error is not None:
         print(f"mlfootprint: error: {error}", file=sys.stderr)
     return status
+
+
+#: statuses of a command ended by SIGINT, SIGTERM or SIGHUP: stored as ``interrupted``, as ``track()``
+#: stores a KeyboardInterrupt
+INTERRUPTED_STATUSES = frozenset({128 + signal.SIGINT, 128 + signal.SIGTERM, 128 + signal.SIGHUP})
+
+
+def run_status(exit_status: int) -> str:
+    """``finished`` for 0, ``interrupted`` for Ctrl-C / SIGTERM / SIGHUP, else ``failed``."""
+    if exit_status == 0:
+        return "finished"
+    return "interrupted" if exit_status in INTERRUPTED_STATUSES else "failed"

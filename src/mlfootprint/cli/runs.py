@@ -1,4 +1,8 @@
-"""``mlfootprint runs [list|show ID|delete ID --yes]``: the run ledger."""
+"""``mlfootprint runs [list|show ID|delete ID --yes|import FILE]``: the run ledger.
+
+A malformed row is skipped by ``list`` (with a warning naming it) and can always be deleted; ``import``
+stores a run that could not be saved when it ended (the fallback file its summary named).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ import argparse
 import shlex
 from typing import Any
 
-from mlfootprint.cli._common import add_db_arg, add_format_arg, positive_int, print_json
+from mlfootprint.bounds import LIMIT, arg_type
+from mlfootprint.cli._common import add_db_arg, add_format_arg, print_json
 from mlfootprint.errors import UsageError
 from mlfootprint.records import RunRecord
 
@@ -21,7 +26,7 @@ def register(subparsers: Any) -> None:
     # `mlfootprint runs [--project P] [--limit N] [--db URL] [--format F]` is `runs list ...`; these take
     # their own names so that a subcommand's defaults cannot overwrite them.
     runs.add_argument("--project", dest="runs_project", default=None, help="only runs of this project")
-    runs.add_argument("--limit", dest="runs_limit", type=positive_int, default=None, metavar="N")
+    runs.add_argument("--limit", dest="runs_limit", type=arg_type(LIMIT), default=None, metavar="N")
     runs.add_argument("--db", dest="runs_db", default=None, metavar="URL", help="run ledger URL")
     runs.add_argument("--format", dest="runs_format", choices=["text", "json"], default=None)
     runs.set_defaults(func=_list, project=None, limit=None, db=None, format="text")
@@ -29,7 +34,7 @@ def register(subparsers: Any) -> None:
 
     lister = sub.add_parser("list", help="stored runs, newest first")
     lister.add_argument("--project", default=None, help="only runs of this project")
-    lister.add_argument("--limit", type=positive_int, default=None, metavar="N", help="at most N runs")
+    lister.add_argument("--limit", type=arg_type(LIMIT), default=None, metavar="N", help="at most N runs")
     add_db_arg(lister)
     add_format_arg(lister)
     lister.set_defaults(func=_list)
@@ -45,6 +50,11 @@ def register(subparsers: Any) -> None:
     deleter.add_argument("--yes", action="store_true", help="really delete it")
     add_db_arg(deleter)
     deleter.set_defaults(func=_delete)
+
+    importer = sub.add_parser("import", help="store a run that could not be saved (its fallback file)")
+    importer.add_argument("file", metavar="FILE", help="the fallback file named in the run's summary")
+    add_db_arg(importer)
+    importer.set_defaults(func=_import)
 
 
 def _merge_outer_options(args: argparse.Namespace) -> None:
@@ -94,15 +104,41 @@ def _delete(args: argparse.Namespace) -> int:
     from mlfootprint.store import open_store
 
     _merge_outer_options(args)
+    from mlfootprint.store.rows import MalformedRowError
+
     store = open_store(args.db)
     try:
-        run = store.get_run(args.run_id)
+        try:
+            run = store.get_run(args.run_id)
+            run_id, label = run.id, f"{run.project}/{run.name}"
+        except MalformedRowError as exc:  # a malformed row can always be deleted
+            run_id, label = exc.run_id, "malformed row"
         if not args.yes:
-            raise UsageError(f"not deleting run {run.id} ({run.project}/{run.name}) without --yes")
-        store.delete_run(run.id)
+            raise UsageError(f"not deleting run {run_id} ({label}) without --yes")
+        store.delete_run(run_id)
     finally:
         store.close()
-    print(f"deleted run {run.id} ({run.project}/{run.name}) from {store.url}")
+    print(f"deleted run {run_id} ({label}) from {store.url}")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from mlfootprint.store import open_store
+    from mlfootprint.tracking.saving import read_fallback
+
+    run, samples = read_fallback(Path(args.file))
+    extra = {k: v for k, v in run.extra.items() if k not in ("not_saved", "fallback_path")}
+    from dataclasses import replace
+
+    run = replace(run, extra=extra)
+    store = open_store(args.db)
+    try:
+        store.save(run, samples)
+    finally:
+        store.close()
+    print(f"stored run {run.id} ({run.project}/{run.name}, {len(samples)} samples) in {store.url}")
     return 0
 
 

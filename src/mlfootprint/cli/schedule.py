@@ -9,12 +9,12 @@ import argparse
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint.bounds import DURATION_H, PCT, SEEDS, SLACK_H, arg_type
 from mlfootprint.cli._common import (
     add_format_arg,
     duration_s,
     finite_float,
     iso_time,
-    positive_int,
     print_json,
 )
 from mlfootprint.errors import InvalidValueError, UsageError
@@ -81,12 +81,14 @@ def register(subparsers: Any) -> None:
     zones = p.add_mutually_exclusive_group(required=True)
     zones.add_argument("--zone", nargs="+", action="extend", help="one or more zones")
     zones.add_argument("--all-zones", action="store_true", help="every zone in the series")
-    p.add_argument("--job-hours", type=finite_float, required=True, help="job length J in hours")
-    p.add_argument("--slack-hours", type=_hours, required=True, help="slack S in hours")
+    p.add_argument("--job-hours", type=arg_type(DURATION_H), required=True, help="job length J in hours")
+    p.add_argument("--slack-hours", type=arg_type(SLACK_H), required=True, help="slack S in hours")
     p.add_argument("--aggregate", choices=["per-job", "total", "global"], default="per-job")
     p.add_argument("--semantics", choices=["strict", "lwa"], default="strict")
-    p.add_argument("--forecast-error-pct", type=_hours, default=0.0, help="σ of forecast noise, %% of mean")
-    p.add_argument("--seeds", type=positive_int, default=10, help="noise draws to average (default 10)")
+    p.add_argument(
+        "--forecast-error-pct", type=arg_type(PCT), default=0.0, help="σ of forecast noise, %% of mean"
+    )
+    p.add_argument("--seeds", type=arg_type(SEEDS), default=10, help="noise draws to average (default 10)")
     p.set_defaults(func=_cmd_shift)
 
     p = subparsers.add_parser("where", help="compare zones: where to run", description=_cmd_where.__doc__)
@@ -242,7 +244,7 @@ def _cmd_where(args: argparse.Namespace) -> int:
 
     series = _load(args)
     missing: list[str] = []
-    if args.group:
+    if args.group is not None:
         if args.groups_file:
             groups = read_zone_groups(args.groups_file)
         else:
@@ -257,8 +259,10 @@ def _cmd_where(args: argparse.Namespace) -> int:
             raise UsageError(f"zone group {args.group!r}: none of its zones is in the series {series.source}")
     elif args.all_zones:
         zones = list(series.zones)
-    else:
+    elif args.zone:
         zones = [series.resolve(z) for z in args.zone]
+    else:
+        raise UsageError("where: give --zone Z [Z ...], --all-zones or --group NAME")
     s = where_summary(series, zones)
     doc = {
         "zones": len(s.zones),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from mlfootprint.cli._common import add_db_arg, add_format_arg, emit, nonnegative_float, print_json
+from mlfootprint.bounds import PRICE, arg_type
+from mlfootprint.cli._common import add_db_arg, add_format_arg, emit, print_json
 
 __all__ = ["register"]
 
@@ -15,11 +16,11 @@ _PRICE_NOTE = "cost is in the currency of the prices given (no conversion)"
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--project", metavar="P", help="only the runs of this project")
     p.add_argument(
-        "--price-per-kwh", type=nonnegative_float, metavar="X", help="add a cost column: price per kWh"
+        "--price-per-kwh", type=arg_type(PRICE), metavar="X", help="add a cost column: price per kWh"
     )
     p.add_argument(
         "--price-per-device-hour",
-        type=nonnegative_float,
+        type=arg_type(PRICE),
         metavar="Y",
         help="add a cost column: price per GPU-hour",
     )

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint.bounds import FACTOR, FRACTION, INTENSITY_KG_PER_KWH, PCT, POWER_W, PUE, YEAR, arg_type
 from mlfootprint.cli._common import (
     add_db_arg,
     add_format_arg,
     duration_s,
     iso_time,
-    nonnegative_float,
-    positive_float,
-    positive_int,
     print_json,
 )
 from mlfootprint.cli.estimate import add_estimate_options, estimate_from_args, given_estimate_options
@@ -102,40 +100,47 @@ def register(sub: Any) -> None:
     add_baseline_options(p)
     m = p.add_argument_group("Model")
     mf = m.add_mutually_exclusive_group()
-    mf.add_argument("--model-flops-factor", type=positive_float, metavar="F", help="new FLOPs / old FLOPs")
+    mf.add_argument("--model-flops-factor", type=arg_type(FACTOR), metavar="F", help="new FLOPs / old FLOPs")
     mf.add_argument(
         "--sparse-active-frac",
-        type=positive_float,
+        type=arg_type(FRACTION),
         metavar="F",
         help="fraction of parameters active per token",
     )
-    m.add_argument("--model-time-factor", type=positive_float, metavar="T", help="measured time new / old")
+    m.add_argument("--model-time-factor", type=arg_type(FACTOR), metavar="T", help="measured time new / old")
     m.add_argument(
-        "--model-power-w", type=positive_float, metavar="W", help="measured power of the new model"
+        "--model-power-w", type=arg_type(POWER_W), metavar="W", help="measured power of the new model"
     )
     mc = p.add_argument_group("Machine")
     mc.add_argument("--machine", metavar="NAME", help="the other accelerator")
     mc.add_argument(
-        "--speedup", type=positive_float, metavar="X", help="measured speedup (old time / new time)"
+        "--speedup", type=arg_type(FACTOR), metavar="X", help="measured speedup (old time / new time)"
     )
-    mc.add_argument("--machine-power-w", type=positive_float, metavar="W", help="its average power (W)")
+    mc.add_argument("--machine-power-w", type=arg_type(POWER_W), metavar="W", help="its average power (W)")
     me = p.add_argument_group("Mechanization").add_mutually_exclusive_group()
     me.add_argument("--datacenter", metavar="NAME", help="the other datacenter (PUE from the table)")
-    me.add_argument("--to-pue", type=positive_float, metavar="P", help="the other PUE")
+    me.add_argument("--to-pue", type=arg_type(PUE), metavar="P", help="the other PUE")
     mp = p.add_argument_group("Map")
     mi = mp.add_mutually_exclusive_group()
     mi.add_argument("--region", metavar="NAME", help="the other region (intensity from the table)")
-    mi.add_argument("--to-intensity", type=positive_float, metavar="KG", help="the other gross kg CO2e/kWh")
+    mi.add_argument(
+        "--to-intensity",
+        type=arg_type(INTENSITY_KG_PER_KWH),
+        metavar="KG",
+        help="the other gross kg CO2e/kWh",
+    )
     mi.add_argument(
         "--when",
         action="store_true",
         help="the same grid, started in the scheduler's best window (needs --zone, --arrival, --slack "
         "or --deadline)",
     )
-    mp.add_argument("--to-year", type=positive_int, help="year of the other region's intensity")
+    mp.add_argument("--to-year", type=arg_type(YEAR), help="year of the other region's intensity")
     mn = mp.add_mutually_exclusive_group()
-    mn.add_argument("--to-net-intensity", type=nonnegative_float, metavar="KG", help="its net kg CO2e/kWh")
-    mn.add_argument("--to-cfe-pct", type=nonnegative_float, metavar="PCT", help="its carbon-free-energy %%")
+    mn.add_argument(
+        "--to-net-intensity", type=arg_type(INTENSITY_KG_PER_KWH), metavar="KG", help="its net kg CO2e/kWh"
+    )
+    mn.add_argument("--to-cfe-pct", type=arg_type(PCT), metavar="PCT", help="its carbon-free-energy %%")
     _add_when_options(p)
     add_format_arg(p)
     p.add_argument("--plot", metavar="FILE", help="also write the 4M waterfall (.png or .svg)")

@@ -12,15 +12,15 @@ increasing in time; a gap longer than the resolution (or a missing value) is an 
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from mlfootprint.bounds import INTENSITY_G_PER_KWH, TIME_MAX, TIME_MIN
 from mlfootprint.errors import InvalidValueError, SeriesError
 from mlfootprint.intensity.base import FloatArray, IntArray, SeriesSet, format_utc
+from mlfootprint.tables_text import read_csv_rows, read_limited
 
 if TYPE_CHECKING:
     pass
@@ -31,6 +31,11 @@ LAYOUTS = ("auto", "wide", "electricitymaps", "long")
 SIGNALS = ("lca", "direct")
 FILL_MODES = ("hold", "interpolate")
 Fill = Literal["hold", "interpolate"] | None
+
+#: gap filling may add at most this many times the rows the file has (a 60-year gap is a mistake)
+MAX_FILL_FACTOR = 10
+#: ... but always at least this many points
+MIN_FILL_ALLOWANCE = 10_000
 
 _EM_TIME = "datetime (utc)"
 _EM_ZONE = "zone id"
@@ -70,16 +75,8 @@ def read_series(
     if fill is not None and fill not in FILL_MODES:
         raise InvalidValueError("fill", fill, f"must be one of {', '.join(FILL_MODES)}")
     p = Path(path)
-    try:
-        raw = p.read_bytes()
-    except OSError as exc:
-        raise SeriesError(f"cannot read series file {p}: {exc.strerror or exc}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise SeriesError(f"series file {p} is not UTF-8 text") from None
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    raw = read_limited(str(p), what="series file")
+    rows = read_csv_rows(raw, str(p), what="series file")
     if len(rows) < 2:
         raise SeriesError(f"series file {p} has no data rows")
     header = [h.strip() for h in rows[0]]
@@ -169,43 +166,78 @@ def _from_long(
     )
 
 
-def _parse_times(times: list[str], lines: list[int], source: str) -> IntArray:
+_EPOCH_MIN_S = int(TIME_MIN.timestamp())
+_EPOCH_MAX_S = int(TIME_MAX.timestamp())
+
+
+def _parse_times(times: list[str], lines: list[int], source: str, col: int = 1) -> IntArray:
+    """Times as Unix seconds: ISO 8601 (UTC when no offset) or Unix seconds; 1970-2100 only."""
     import numpy as np
 
-    cleaned = [t.strip().removesuffix("Z").removesuffix("+00:00") for t in times]
-    try:
-        return np.array(cleaned, dtype="datetime64[s]").astype(np.int64)
-    except ValueError:
-        pass
     out = np.empty(len(times), dtype=np.int64)
     for i, text in enumerate(times):
+        cell = text.strip()
+        where = f"series file {source}:{lines[i]}:{col}"
+        if not cell:
+            raise SeriesError(f"{where}: empty time cell")
+        if len(cell) > 64:
+            raise SeriesError(f"{where}: bad time {cell[:40]!r}...")
+        if cell.replace(".", "", 1).isdigit():
+            seconds = float(cell)
+            if seconds > _EPOCH_MAX_S and _EPOCH_MIN_S * 1000 <= seconds <= _EPOCH_MAX_S * 1000:
+                raise SeriesError(
+                    f"{where}: time {cell!r} looks like Unix milliseconds; give seconds or ISO 8601"
+                )
+            if not _EPOCH_MIN_S <= seconds <= _EPOCH_MAX_S:
+                raise SeriesError(f"{where}: time {cell!r} is not a time between 1970 and 2100")
+            out[i] = int(seconds)
+            continue
         try:
-            when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+            when = datetime.fromisoformat(cell.replace("Z", "+00:00"))
         except ValueError:
-            raise SeriesError(f"series file {source} row {lines[i]}: bad time {text!r}") from None
+            raise SeriesError(f"{where}: bad time {cell!r} (use ISO 8601, e.g. 2022-01-01T00:00Z)") from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=timezone.utc)
+        if not TIME_MIN <= when <= TIME_MAX:
+            raise SeriesError(f"{where}: time {cell!r} is not between 1970 and 2100")
         out[i] = int(when.timestamp())
     return out
 
 
-def _parse_values(values: list[list[str]], width: int, lines: list[int], source: str) -> FloatArray:
+def _parse_values(
+    values: list[list[str]], width: int, lines: list[int], source: str, cols: list[int] | None = None
+) -> FloatArray:
+    """Values in g/kWh; empty cells are NaN (missing); anything outside 0-2000 g/kWh is refused."""
     import numpy as np
 
+    cols = cols if cols is not None else list(range(2, width + 2))
+    out = np.empty((len(values), width), dtype=np.float64)
     for i, row in enumerate(values):
         if len(row) != width:
-            raise SeriesError(f"series file {source} row {lines[i]}: expected {width} values, got {len(row)}")
-    try:
-        return np.array([[c if c.strip() else "nan" for c in row] for row in values], dtype=np.float64)
-    except ValueError:
-        pass
-    for i, row in enumerate(values):
-        for cell in row:
+            raise SeriesError(f"series file {source}:{lines[i]}: expected {width} value(s), got {len(row)}")
+        for j, cell in enumerate(row):
+            text = cell.strip()
+            if not text:
+                out[i, j] = np.nan
+                continue
+            where = f"series file {source}:{lines[i]}:{cols[j]}"
             try:
-                float(cell or "nan")
+                number = float(text) if len(text) <= 64 else None
             except ValueError:
-                raise SeriesError(f"series file {source} row {lines[i]}: bad value {cell!r}") from None
-    raise SeriesError(f"series file {source}: unreadable values")  # pragma: no cover
+                number = None
+            if number is None:
+                raise SeriesError(f"{where}: bad value {text[:40]!r} (a number in g CO2e/kWh)")
+            problem = INTENSITY_G_PER_KWH.problem(number)
+            if problem is not None:
+                raise SeriesError(f"{where}: intensity {text[:40]!r} {problem}")
+            out[i, j] = number
+    finite = out[~np.isnan(out)]
+    if finite.size and 0 < float(finite.max()) < 2.0:
+        raise SeriesError(
+            f"series file {source}: every value is below 2 (largest {float(finite.max()):g}); "
+            "these look like kg/kWh; give g CO2e/kWh (x 1000)"
+        )
+    return out
 
 
 def series_from_columns(
@@ -271,6 +303,15 @@ def series_from_columns(
             license=license,
             sha256=sha256,
             signal=signal,
+        )
+    adding = int(sum(int(steps[i]) // int(resolution_s) for i in gaps))
+    allowance = max(MAX_FILL_FACTOR * int(t.shape[0]), MIN_FILL_ALLOWANCE)
+    if adding > allowance:
+        i = int(gaps[np.argmax(steps[gaps])])
+        raise SeriesError(
+            f"series file {source} row {lines[i + 1]}: filling its gaps would add {adding:,} points to "
+            f"{t.shape[0]:,} rows (at most {allowance:,}); the largest gap is {int(steps[i])} s after "
+            f"{format_utc(float(t[i]))}"
         )
     extra = [np.arange(t[i] + resolution_s, t[i + 1], resolution_s, dtype=np.int64) for i in gaps]
     grid = np.unique(np.concatenate([t, *extra])) if extra else t

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import http.client
 import json
 import logging
 import os
@@ -22,8 +23,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mlfootprint.bounds import INTENSITY_G_PER_KWH, TIME_MAX, TIME_MIN
 from mlfootprint.errors import IntensityError, UnknownNameError
 from mlfootprint.intensity.base import IntensitySeries, epoch_s
+from mlfootprint.redact import check_secret, mask_text
 
 __all__ = [
     "ElectricityMapsClient",
@@ -37,6 +40,9 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+_EPOCH_MIN_S = TIME_MIN.timestamp()
+_EPOCH_MAX_S = TIME_MAX.timestamp()
 LBS_PER_MWH_TO_G_PER_KWH = 0.45359237
 
 
@@ -67,6 +73,11 @@ def urllib_transport(request: HttpRequest) -> HttpResponse:
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise IntensityError(f"cannot reach {urllib.parse.urlsplit(request.url).netloc}: {reason}") from None
+    except (ValueError, http.client.HTTPException) as exc:  # e.g. a header value urllib refuses
+        raise IntensityError(
+            f"request to {urllib.parse.urlsplit(request.url).netloc} failed: {type(exc).__name__} "
+            "(details withheld: they may hold a credential)"
+        ) from None
 
 
 class ResponseCache:
@@ -96,11 +107,13 @@ class ResponseCache:
             return None
 
     def put(self, provider: str, url: str, body: bytes) -> None:
-        self.directory.mkdir(parents=True, exist_ok=True)
-        path = self._path(provider, url)
-        tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-        tmp.write_bytes(body)
-        tmp.replace(path)
+        """Store ``body`` (0600 in a 0700 folder); a cache that cannot be written is skipped, not fatal."""
+        from mlfootprint.private import write_private
+
+        try:
+            write_private(self._path(provider, url), body)
+        except OSError as exc:
+            logger.warning("intensity cache %s not written: %s", self.directory, exc.strerror or exc)
 
 
 class _Client:
@@ -152,26 +165,50 @@ class _Client:
             except IntensityError as exc:
                 last = str(exc)
                 continue
+            except Exception as exc:  # noqa: BLE001 - an injected transport's own error; redacted below
+                last = f"{type(exc).__name__}: {exc}"
+                continue
             if resp.status == 200:
                 try:
                     data = json.loads(resp.body)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise IntensityError(f"{self.provider}: response is not JSON") from None
+                if not isinstance(data, dict):
+                    raise IntensityError(f"{self.provider}: response is not a JSON object")
                 if use_cache and self._cache is not None:
                     self._cache.put(self.provider, url, resp.body)
                 return data
             last = f"HTTP {resp.status}"
             if resp.status in (400, 401, 403, 404):
                 break
-        message = self._redact(f"{self.provider}: request failed after {attempt + 1} attempt(s): {last}")
+        message = mask_text(
+            f"{self.provider}: request failed after {attempt + 1} attempt(s): {last}", self._secrets
+        )
         logger.warning("%s", message)
         raise IntensityError(message)
+
+    def _parse(self, build: Callable[[], list[tuple[float, float]]]) -> list[tuple[float, float]]:
+        """The points ``build`` reads from a response; a malformed response is an ``IntensityError``."""
+        try:
+            return build()
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise IntensityError(
+                f"{self.provider}: malformed response ({type(exc).__name__}: {exc})"
+            ) from None
 
     def _series(self, zone: str, points: list[tuple[float, float]], source: str) -> IntensitySeries:
         import numpy as np
 
         if not points:
             raise IntensityError(f"{self.provider}: no data for {zone}")
+        for t, v in points:
+            problem = INTENSITY_G_PER_KWH.problem(v)
+            if problem is not None:
+                raise IntensityError(f"{self.provider}: response value {v!r} for {zone}: intensity {problem}")
+            if not _EPOCH_MIN_S <= t <= _EPOCH_MAX_S:
+                raise IntensityError(
+                    f"{self.provider}: response time {t!r} for {zone} is not between 1970 and 2100"
+                )
         points.sort()
         times = np.array([int(t) for t, _ in points], dtype=np.int64)
         values = np.array([v for _, v in points], dtype=np.float64)
@@ -212,6 +249,8 @@ class ElectricityMapsClient(_Client):
         env = os.environ if env is None else env
         self._key = api_key or env.get("ELECTRICITYMAPS_API_KEY", "")
         self._secrets = [self._key]
+        if self._key:
+            check_secret("ELECTRICITYMAPS_API_KEY", self._key)
 
     def series(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
         if not self._key:
@@ -221,11 +260,13 @@ class ElectricityMapsClient(_Client):
             f"{self.base_url}/carbon-intensity/past-range?{query}", {"auth-token": self._key}
         )
         rows = data.get("data") or data.get("history") or []
-        points = [
-            (_parse_time(r["datetime"]), float(r["carbonIntensity"]))
-            for r in rows
-            if r.get("carbonIntensity") is not None
-        ]
+        points = self._parse(
+            lambda: [
+                (_parse_time(r["datetime"]), float(r["carbonIntensity"]))
+                for r in rows
+                if r.get("carbonIntensity") is not None
+            ]
+        )
         return self._series(zone, points, "Electricity Maps API")
 
 
@@ -243,14 +284,18 @@ class UKCarbonIntensityClient(_Client):
         data = self._get_json(
             f"{self.base_url}/intensity/{_iso(start)}/{_iso(end)}", {"Accept": "application/json"}
         )
-        points = []
-        for row in data.get("data", []):
-            value = row["intensity"].get("actual")
-            if value is None:
-                value = row["intensity"].get("forecast")
-            if value is not None:
-                points.append((_parse_time(row["from"]), float(value)))
-        return self._series("GB", points, "UK Carbon Intensity API")
+
+        def parse() -> list[tuple[float, float]]:
+            points = []
+            for row in data.get("data", []):
+                value = row["intensity"].get("actual")
+                if value is None:
+                    value = row["intensity"].get("forecast")
+                if value is not None:
+                    points.append((_parse_time(row["from"]), float(value)))
+            return points
+
+        return self._series("GB", self._parse(parse), "UK Carbon Intensity API")
 
 
 class WattTimeClient(_Client):
@@ -272,6 +317,10 @@ class WattTimeClient(_Client):
         self._password = env.get("WATTTIME_PASSWORD", "")
         self._token = ""
         self._secrets = [self._password]
+        if self._password:
+            check_secret("WATTTIME_PASSWORD", self._password)
+        if self._user:
+            check_secret("WATTTIME_USERNAME", self._user)
 
     def _login(self) -> str:
         if not (self._user and self._password):
@@ -294,10 +343,12 @@ class WattTimeClient(_Client):
         data = self._get_json(
             f"{self.base_url}/v3/historical?{query}", {"Authorization": f"Bearer {self._token}"}
         )
-        points = [
-            (_parse_time(r["point_time"]), float(r["value"]) * LBS_PER_MWH_TO_G_PER_KWH)
-            for r in data.get("data", [])
-        ]
+        points = self._parse(
+            lambda: [
+                (_parse_time(r["point_time"]), float(r["value"]) * LBS_PER_MWH_TO_G_PER_KWH)
+                for r in data.get("data", [])
+            ]
+        )
         return self._series(zone, points, "WattTime API (marginal)")
 
 

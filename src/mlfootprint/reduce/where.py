@@ -11,8 +11,6 @@ All in gCO2e/kWh (Sukprasert et al., EuroSys 2024).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -146,18 +144,17 @@ def read_zone_groups(path: str | Path) -> dict[str, tuple[str, ...]]:
     Raises:
         SeriesError: the file is unreadable or has no ``zone_code`` column.
     """
+    from mlfootprint.tables_text import read_csv_rows, read_limited
+
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise SeriesError(f"cannot read zone groups file {p}: {exc.strerror or exc}") from None
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip() for f in (reader.fieldnames or [])]
+    rows = read_csv_rows(read_limited(str(p), what="zone groups file"), str(p), what="zone groups file")
+    fields = [f.strip() for f in (rows[0] if rows else [])]
     if "zone_code" not in fields:
         raise SeriesError(f"zone groups file {p}: no 'zone_code' column")
     skip = {"zone_code", "zone_name", "other_name", "flag_tag"}
     groups: dict[str, list[str]] = {f: [] for f in fields if f not in skip}
-    for row in reader:
+    for cells in rows[1:]:
+        row = dict(zip(fields, cells, strict=False))
         code = (row.get("zone_code") or "").strip()
         for group in groups:
             if (row.get(group) or "").strip() in ("1", "1.0", "true", "True"):

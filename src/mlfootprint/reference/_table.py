@@ -6,7 +6,6 @@ value, so a user who brings their own table knows exactly what to fix.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -145,19 +144,15 @@ def read_rows(
     Raises:
         ReferenceDataError: unreadable file, missing column, bad or implausible value, duplicate key.
     """
+    from mlfootprint.tables_text import read_csv_numbered, read_limited
+
     shown = str(path)
-    try:
-        with Path(path).open(newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            try:
-                header = [cell.strip() for cell in next(reader)]
-            except StopIteration:
-                raise ReferenceDataError(f"{shown}: empty file (expected a header line)") from None
-            body = [(reader.line_num, cells) for cells in reader]
-    except OSError as exc:
-        raise ReferenceDataError(f"{shown}: cannot read ({exc.strerror or exc})") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ReferenceDataError(f"{shown}: not a UTF-8 CSV file ({exc})") from None
+    data = read_limited(shown, what="table", error=ReferenceDataError)
+    numbered = read_csv_numbered(data, shown, what="table", error=ReferenceDataError)
+    if not numbered:
+        raise ReferenceDataError(f"{shown}: empty file (expected a header line)")
+    header = [cell.strip() for cell in numbered[0][1]]
+    body = numbered[1:]
 
     missing = [c.name for c in schema.columns if not c.optional_column and c.name not in header]
     if missing:
@@ -202,4 +197,18 @@ def read_rows(
                 )
             seen[key] = line
         rows.append(row)
+    _check_units(rows, schema, shown)
     return rows
+
+
+def _check_units(rows: list[Row], schema: Schema, shown: str) -> None:
+    """A g/kWh column whose every value is below 2 holds kg/kWh: refused, naming the likely unit."""
+    for col in schema.columns:
+        if col.kind != "float" or not col.name.endswith("_per_kwh") or not col.name.startswith("g_"):
+            continue
+        values = [v for r in rows if (v := r.numbers.get(col.name)) is not None]
+        if len(values) >= 2 and 0 < max(values) < 2.0:
+            raise ReferenceDataError(
+                f"{shown}: column {col.name!r}: every value is below 2 (largest {max(values):g}); "
+                "these look like kg/kWh; give g/kWh (x 1000)"
+            )

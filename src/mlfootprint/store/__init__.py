@@ -72,5 +72,10 @@ def open_store(url: str | None = None, *, clock: Clock | None = None, timeout_s:
         )
     except StoreError as exc:
         if parsed.backend == "sqlite" and parsed.path is not None and parsed.path.exists():
-            raise StoreError(f"{exc} (the file was left as it is; move it aside or pass --db)") from None
+            text = str(exc)
+            if "corrupt" not in text and any(
+                w in text for w in ("malformed", "not a database", "file is encrypted", "codec can't decode")
+            ):
+                text = f"run ledger {parsed.display} is corrupt ({text})"
+            raise StoreError(f"{text} (the file was left as it is; move it aside or pass --db)") from None
         raise

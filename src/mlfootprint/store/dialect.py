@@ -7,12 +7,15 @@ Everything else (the schema, every query) is shared SQL written with ``?`` place
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from collections.abc import Iterator
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlfootprint.errors import StoreError
+from mlfootprint.private import create_private_file, private_dir
 from mlfootprint.store.url import StoreURL
 
 __all__ = ["Dialect", "PostgresDialect", "SQLiteDialect", "dialect_for", "one_line"]
@@ -22,8 +25,10 @@ MIGRATION_LOCK_KEY = 0x6D6C6670  # "mlfp"
 
 
 def one_line(exc: BaseException) -> str:
-    """An exception's message on one line."""
-    return " ".join(str(exc).split()) or type(exc).__name__
+    """An exception's message on one line, with any credentials masked."""
+    from mlfootprint.redact import mask_text
+
+    return mask_text(" ".join(str(exc).split())) or type(exc).__name__
 
 
 class Dialect(Protocol):
@@ -50,11 +55,27 @@ class Dialect(Protocol):
     def from_db_time(self, value: Any) -> datetime | None: ...
 
 
+#: the first 16 bytes of every SQLite 3 database file
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def check_sqlite_header(path: Any, display: str) -> None:
+    """``StoreError`` when a non-empty file is not an SQLite database (reported as corrupt, left as is)."""
+    try:
+        with Path(path).open("rb") as f:
+            head = f.read(100)
+    except OSError as exc:
+        raise StoreError(f"cannot read run ledger {display}: {exc.strerror or exc}") from None
+    if head and (len(head) < 100 or head[:16] != SQLITE_MAGIC):
+        raise StoreError(f"run ledger {display} is corrupt or not a database (no SQLite file header)")
+
+
 class SQLiteDialect:
     """SQLite in WAL mode: readers never block the writer; writers queue on a busy timeout."""
 
     name = "sqlite"
-    error_types: tuple[type[BaseException], ...] = (sqlite3.Error,)
+    #: a damaged file can make SQLite's own messages undecodable: that is a ledger error too
+    error_types: tuple[type[BaseException], ...] = (sqlite3.Error, UnicodeDecodeError)
 
     def __init__(self, url: StoreURL, *, busy_timeout_s: float) -> None:
         self.types = {"time": "TEXT", "float": "REAL", "int": "INTEGER", "text": "TEXT"}
@@ -63,21 +84,46 @@ class SQLiteDialect:
 
     def connect(self) -> Any:
         path = self._url.path
+        read_only = False
         if path is not None:
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(path.parent)
             except OSError as exc:
                 raise StoreError(
-                    f"cannot create the folder of run ledger {self._url.display}: {exc}"
+                    f"cannot create the folder of run ledger {self._url.display}: {exc.strerror or exc}"
                 ) from None
             if path.exists() and not path.is_file():
                 raise StoreError(f"run ledger {self._url.display} is not a file")
-        conn = sqlite3.connect(
-            self._url.dsn, timeout=self._busy_timeout_ms / 1000, isolation_level=None, check_same_thread=False
-        )
+            if path.exists():
+                check_sqlite_header(path, self._url.display)
+                read_only = not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+            else:
+                try:
+                    create_private_file(path)  # 0600: the WAL and shared-memory files take its mode
+                except OSError as exc:
+                    raise StoreError(
+                        f"cannot create run ledger {self._url.display}: {exc.strerror or exc}"
+                    ) from None
+        if read_only:
+            assert path is not None
+            # a ledger someone may read but not write: readers work, writers get a clear error
+            conn = sqlite3.connect(
+                f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=self._busy_timeout_ms / 1000,
+                isolation_level=None, check_same_thread=False,
+            )  # fmt: skip
+        else:
+            conn = sqlite3.connect(
+                self._url.dsn,
+                timeout=self._busy_timeout_ms / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        self.read_only = read_only
+        # damaged text is shown damaged (U+FFFD), not a crash of every reader
+        conn.text_factory = lambda data: data.decode("utf-8", errors="replace")
         try:
             conn.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
-            if path is not None:
+            if path is not None and not read_only:
                 conn.execute("PRAGMA journal_mode = WAL")
             # FULL: a committed flush survives a power cut too, not only a killed process.
             conn.execute("PRAGMA synchronous = FULL")

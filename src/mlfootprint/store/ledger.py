@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import json
+import math
 import random
 import threading
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from mlfootprint.bounds import LIMIT
 from mlfootprint.clock import Clock
 from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError, closest_names
-from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, Sample
+from mlfootprint.records import ComponentEnergy, PhaseRecord, RunRecord, Sample
 from mlfootprint.serialize import RUN_STATUSES
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
+from mlfootprint.store.rows import (
+    MalformedRowError,
+    MalformedRowWarning,
+    component_from_row,
+    phase_from_row,
+    run_from_row,
+)
 from mlfootprint.store.schema import current_version, migrate
 from mlfootprint.store.sql import (
     CHUNK,
@@ -53,6 +62,8 @@ class SQLStore:
         self._timeout_s = timeout_s
         self._lock = threading.Lock()
         self._conn: Any = None
+        #: what readers skipped as malformed, one message each (also issued as ``MalformedRowWarning``)
+        self.malformed: list[str] = []
         self._conn = self._retry("open", lambda: dialect.connect(), connected=False)
         try:
             self._retry("migrate", lambda: migrate(dialect, self._conn, display=self.url, now=clock.now()))
@@ -190,11 +201,13 @@ class SQLStore:
         hint = f"; closest: {', '.join(near)}" if near else f"; latest: {', '.join(known[:3])}"
         raise RunNotFoundError(f"unknown run id {run_id!r}{hint}")
 
-    def _build(self, rows: list[tuple[Any, ...]]) -> list[RunRecord]:
+    def _build(self, rows: list[tuple[Any, ...]], *, skip_malformed: bool = True) -> list[RunRecord]:
+        """Runs from ``runs`` rows; a malformed row is skipped (with ``MalformedRowWarning``) or raised."""
         d = self._dialect
         ids = [str(r[0]) for r in rows]
         components: dict[str, list[ComponentEnergy]] = {i: [] for i in ids}
         phases: dict[str, list[PhaseRecord]] = {i: [] for i in ids}
+        bad: dict[str, MalformedRowError] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))
@@ -203,46 +216,40 @@ class SQLStore:
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
                 chunk,
             ):
-                components[r[0]].append(
-                    ComponentEnergy(
-                        meter_id=r[1],
-                        component=r[2],
-                        source=r[3],
-                        method=r[4],
-                        is_estimate=bool(r[5]),
-                        energy_j=r[6],
-                        energy_j_low=r[7],
-                        energy_j_high=r[8],
-                    )
-                )
+                if r[0] not in components:
+                    continue  # a damaged key: the row belongs to no run asked for
+                try:
+                    components[r[0]].append(component_from_row(r[0], r))
+                except MalformedRowError as exc:
+                    bad.setdefault(r[0], exc)
             for r in self._q(
                 f"SELECT run_id, {', '.join(PHASE_COLUMNS)} FROM phases "
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
                 chunk,
             ):
-                started = d.from_db_time(r[3])
-                assert started is not None  # NOT NULL column
-                phases[r[0]].append(
-                    PhaseRecord(
-                        name=r[1], parent=r[2], started_at=started, ended_at=d.from_db_time(r[4]),
-                        duration_s=r[5], energy_j=r[6], components=json.loads(r[7]),
-                    )
-                )  # fmt: skip
+                if r[0] not in phases:
+                    continue
+                try:
+                    phases[r[0]].append(phase_from_row(r[0], r, d.from_db_time))
+                except MalformedRowError as exc:
+                    bad.setdefault(r[0], exc)
         now = self._clock.now()
         runs = []
         for row in rows:
             v = dict(zip(RUN_COLUMNS, row, strict=True))
-            for column in TIME_COLUMNS:
-                v[column] = d.from_db_time(v[column])
-            run = RunRecord(
-                **{k: v[k] for k in RUN_COLUMNS if not k.endswith("_json")},
-                tags=json.loads(v["tags_json"]),
-                command=tuple(json.loads(v["command_json"])),
-                assumptions=tuple(Assumption(**a) for a in json.loads(v["assumptions_json"])),
-                extra=json.loads(v["extra_json"]),
-                components=tuple(components[v["id"]]),
-                phases=tuple(phases[v["id"]]),
-            )
+            rid = str(v["id"])
+            try:
+                if rid in bad:
+                    raise bad[rid]
+                run = run_from_row(
+                    v, components=tuple(components[rid]), phases=tuple(phases[rid]), parse_time=d.from_db_time
+                )
+            except MalformedRowError as exc:
+                if not skip_malformed:
+                    raise
+                self.malformed.append(str(exc))
+                warnings.warn(str(exc), MalformedRowWarning, stacklevel=3)
+                continue
             runs.append(with_effective_status(run, now=now))
         return runs
 
@@ -256,7 +263,7 @@ class SQLStore:
         def read() -> RunRecord:
             with self._dialect.transaction(self._conn, write=False):
                 full = self._resolve(run_id)
-                return self._build(self._q(f"{SELECT_RUNS} WHERE id = ?", (full,)))[0]
+                return self._build(self._q(f"{SELECT_RUNS} WHERE id = ?", (full,)), skip_malformed=False)[0]
 
         return self._retry("read", read)
 
@@ -269,7 +276,7 @@ class SQLStore:
         sql += " ORDER BY started_at DESC, id DESC"
         if limit is not None:
             sql += " LIMIT ?"
-            params.append(int(limit))
+            params.append(int(LIMIT.check(limit, "limit")))
 
         def read() -> list[RunRecord]:
             with self._dialect.transaction(self._conn, write=False):
@@ -292,10 +299,24 @@ class SQLStore:
                     params.append(meter_id)
                 rows = self._q(sql + " ORDER BY t_s, meter_id", params)
             out = []
+            skipped = 0
             for r in rows:
-                at = self._dialect.from_db_time(r[1])
-                assert at is not None  # NOT NULL column
-                out.append(Sample(meter_id=r[0], at=at, t_s=r[2], energy_j=r[3], power_w=r[4]))
+                try:
+                    at = self._dialect.from_db_time(r[1])
+                except (ValueError, TypeError, OverflowError, StoreError):
+                    at = None
+                numbers_ok = all(
+                    isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+                    for x in r[2:4]
+                ) and (r[4] is None or (isinstance(r[4], (int, float)) and math.isfinite(r[4])))
+                if at is None or not numbers_ok or not isinstance(r[0], str):
+                    skipped += 1
+                    continue
+                out.append(Sample(meter_id=r[0], at=at, t_s=float(r[2]), energy_j=float(r[3]), power_w=r[4]))
+            if skipped:
+                message = f"run {full}: skipped {skipped} malformed sample row(s) in the ledger"
+                self.malformed.append(message)
+                warnings.warn(message, MalformedRowWarning, stacklevel=3)
             return out
 
         return self._retry("read", read)

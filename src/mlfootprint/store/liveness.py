@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from mlfootprint.records import RunRecord, RunStatus
 
@@ -18,7 +19,7 @@ HEARTBEAT_GRACE_S = 5.0
 
 def pid_alive(pid: int) -> bool:
     """True when a process with this id exists on this machine (it may belong to another user)."""
-    if pid <= 0:
+    if pid <= 0 or pid > 2**22:
         return True  # not a process id we can check; 0 and negatives would address process groups
     try:
         os.kill(pid, 0)
@@ -27,6 +28,26 @@ def pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+#: the longest heartbeat timeout: a run silent for a day is interrupted, whatever interval it asked for
+MAX_HEARTBEAT_TIMEOUT_S = 86400.0 * 3 + HEARTBEAT_GRACE_S
+
+
+def heartbeat_timeout_s(flush_interval_s: object) -> float:
+    """``3 x flush_interval_s + 5 s``, clamped to at most three days; any bad stored value counts as 10 s.
+
+    Plain float arithmetic that cannot overflow whatever the ledger holds.
+    """
+    interval = flush_interval_s if isinstance(flush_interval_s, (int, float)) else 10.0
+    if not math.isfinite(interval) or interval <= 0:
+        interval = 10.0
+    return min(3.0 * min(float(interval), 86400.0) + HEARTBEAT_GRACE_S, MAX_HEARTBEAT_TIMEOUT_S)
+
+
+def silent_s(now: datetime, last: datetime) -> float:
+    """Seconds from ``last`` to ``now`` as a float (no ``timedelta`` overflow)."""
+    return now.timestamp() - last.timestamp()
 
 
 def effective_status(
@@ -45,7 +66,7 @@ def effective_status(
     if run.status != "running":
         return run.status
     last = run.heartbeat_at or run.started_at
-    if now - last > timedelta(seconds=3 * run.flush_interval_s + HEARTBEAT_GRACE_S):
+    if silent_s(now, last) > heartbeat_timeout_s(run.flush_interval_s):
         return "interrupted"
     here = socket.gethostname() if hostname is None else hostname
     if run.pid is not None and run.hostname and run.hostname == here and not is_alive(run.pid):

@@ -121,6 +121,29 @@ def current_version(dialect: Dialect, conn: Any) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+#: a schema version this far ahead of ours is a damaged file, not a newer release
+IMPLAUSIBLE_VERSION_AHEAD = 100
+
+
+def _check_not_corrupt(dialect: Dialect, conn: Any, display: str, found: int) -> None:
+    """``StoreError`` saying "corrupt" when a version ahead of ours comes from damage, not a newer release."""
+    rows = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+    versions = [r[0] for r in rows]
+    plausible = (
+        found - MIGRATIONS[-1].version < IMPLAUSIBLE_VERSION_AHEAD
+        and all(isinstance(v, int) for v in versions)
+        and versions[:1] == [1]
+    )
+    if plausible and dialect.name == "sqlite":
+        check = conn.execute("PRAGMA quick_check").fetchone()
+        plausible = bool(check) and check[0] == "ok"
+    if not plausible:
+        raise StoreError(
+            f"run ledger {display} is corrupt (its schema_version table says {found!r}); "
+            "restore it from a backup or move it aside"
+        )
+
+
 def migrate(
     dialect: Dialect, conn: Any, *, display: str, now: Any, migrations: Sequence[Migration] = MIGRATIONS
 ) -> int:
@@ -136,6 +159,7 @@ def migrate(
     with dialect.migration_lock(conn), dialect.transaction(conn, write=True):
         found = current_version(dialect, conn)  # again, under the lock: another process may have won
         if found > latest:
+            _check_not_corrupt(dialect, conn, display, found)
             raise StoreError(
                 f"run ledger {display} has schema version {found}, newer than this mlfootprint understands "
                 f"({latest}); upgrade mlfootprint"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from mlfootprint.errors import InvalidValueError
+from mlfootprint.redact import mask_text
 
 __all__ = ["StoreURL", "mask_password", "parse_store_url"]
 
@@ -32,16 +33,11 @@ class StoreURL:
 
 
 def mask_password(url: str) -> str:
-    """``postgresql://me:secret@host/db`` -> ``postgresql://me:***@host/db``; other URLs unchanged."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    netloc = f"{parts.username or ''}:***@{host}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    """``postgresql://me:secret@host/db?sslpassword=x`` -> ``postgresql://me:***@host/db?sslpassword=***``.
+
+    The userinfo password and every secret query parameter are masked (see ``mlfootprint.redact``).
+    """
+    return mask_text(url)
 
 
 def parse_store_url(url: str) -> StoreURL:
@@ -56,8 +52,14 @@ def parse_store_url(url: str) -> StoreURL:
     """
     text = url.strip()
     lower = text.lower()
+    if "\0" in text or len(text) > 4096:
+        raise InvalidValueError("--db", mask_password(text[:80]), f"is not a ledger URL; {_REASON}")
     if lower.startswith(("postgresql://", "postgres://")):
-        parts = urlsplit(text)
+        try:
+            parts = urlsplit(text)
+            parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+        except ValueError as exc:
+            raise InvalidValueError("--db", mask_password(text), f"is malformed ({exc}); {_REASON}") from None
         if not parts.hostname and "host=" not in parts.query:
             raise InvalidValueError("--db", mask_password(url), f"has no host; {_REASON}")
         return StoreURL(backend="postgresql", path=None, dsn=text, display=mask_password(text))

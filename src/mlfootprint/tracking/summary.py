@@ -6,6 +6,7 @@ Every number says how it was obtained and where each factor came from.
 from __future__ import annotations
 
 from mlfootprint.records import RunRecord
+from mlfootprint.redact import mask_text as mask_password
 from mlfootprint.units import kwh_from_j
 
 __all__ = ["format_co2e", "format_energy", "format_summary"]
@@ -76,8 +77,12 @@ def format_summary(run: RunRecord, *, db_url: str | None = None) -> str:
     unavailable = run.extra.get("meters_unavailable") if run.extra else None
     if isinstance(unavailable, list) and unavailable:
         lines.append(f"  not measured: {'; '.join(str(u) for u in unavailable)}")
-    where = f" in {db_url}" if db_url else ""
-    lines.append(f"  stored{where}; see it again: mlfootprint runs show {run.id}")
+    not_saved = run.extra.get("not_saved") if run.extra else None
+    if not_saved:
+        lines.append(f"  NOT STORED: {not_saved}; store it later: mlfootprint runs import FILE")
+    else:
+        where = f" in {mask_password(db_url)}" if db_url else ""
+        lines.append(f"  stored{where}; see it again: mlfootprint runs show {run.id}")
     return "\n".join(lines)
 
 

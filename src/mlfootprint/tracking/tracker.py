@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.config import load_settings
-from mlfootprint.errors import InvalidValueError, TrackerError
+from mlfootprint.errors import InvalidValueError, StoreError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus, Sample
 from mlfootprint.tracking.factors import Factors, resolve_factors
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
-from mlfootprint.tracking.sampler import MIN_INTERVAL_S, RawSample, Sampler
+from mlfootprint.tracking.sampler import RawSample, Sampler
+from mlfootprint.tracking.saving import SaveGuard, check_options
 from mlfootprint.tracking.sinks import RunSink, SinkSet, with_prometheus
 from mlfootprint.tracking.timeresolved import (
     SeriesFallbackWarning,
@@ -129,14 +130,7 @@ class Tracker:
                 datacenter = pue
         elif pue is not None:
             pue_value = float(pue)
-        if pue_value is not None and not pue_value >= 1.0:
-            raise InvalidValueError("pue", pue, "must be a number of at least 1.0")
-        if interval_s is not None and not interval_s >= MIN_INTERVAL_S:
-            raise InvalidValueError("interval_s", interval_s, f"must be at least {MIN_INTERVAL_S} s")
-        if flush_interval_s is not None and not flush_interval_s > 0:
-            raise InvalidValueError(
-                "flush_interval_s", flush_interval_s, "must be a positive number of seconds"
-            )
+        check_options(pue=pue_value, interval_s=interval_s, flush_interval_s=flush_interval_s)
         if scope is not None and scope not in ("machine", "process"):
             raise InvalidValueError("scope", scope, "must be 'machine' or 'process'")
         self._options: dict[str, Any] = dict(
@@ -187,6 +181,7 @@ class Tracker:
         self.id: str | None = None
         self.result: RunRecord | None = None
         self._sinks = SinkSet(with_prometheus(sinks, prometheus_port))
+        self._saving = SaveGuard()
 
     def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
         spec = given if given is not None else self.settings.series
@@ -283,7 +278,9 @@ class Tracker:
         Raises:
             TrackerError: not started, already stopped, or the sampler failed while running (the run
                 is saved first, with everything measured until the failure).
-            StoreError: the final save failed.
+            StoreError: the final save failed three times; ``result`` is still set, its
+                ``extra["not_saved"]`` says why and where the record and unsaved samples were written
+                (see ``tracking.saving``).
         """
         if self._info is None or self._sampler is None or self._phases is None:
             raise TrackerError("this tracker was not started")
@@ -298,13 +295,23 @@ class Tracker:
         if sampler.error is not None:
             self._extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
         record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
+        save_error: Exception | None = None
         try:
             if self._store is not None:
-                sampler.final_flush(lambda batch: self._sinks.flush(record, self._save(record, batch)))
+                store = self._store
+                sinks = self._sinks
+                self._saving.final(
+                    lambda: sampler.final_flush(lambda batch: sinks.flush(record, self._save(record, batch)))
+                )
+        except Exception as exc:  # noqa: BLE001 - kept in a fallback file, reported, raised below
+            save_error = exc
+            record = self._saving.give_up(record, exc, ledger=store.url)
         finally:
             self.result = record
             self._close()
             self._sinks.stop(record)
+        if save_error is not None:
+            raise StoreError(f"run {record.id} {record.extra['not_saved']}") from save_error
         reason = record.extra.get("intensity_fallback_reason")
         if reason and not self._fallback_warned:
             warnings.warn(str(reason), SeriesFallbackWarning, stacklevel=2)
@@ -372,10 +379,15 @@ class Tracker:
 
     def _save(self, record: RunRecord, batch: list[RawSample]) -> list[Sample]:
         assert self._store is not None and self._info is not None
+        previous = list(self._previous)
         samples = samples_from_raw(
             self._meters, batch, started_at=self._info.started_at, previous=self._previous
         )
-        self._store.save(record, samples)
+        try:
+            self._saving.save(self._store, record, samples)
+        except BaseException:
+            self._previous = previous  # the same samples are handed back at the next attempt
+            raise
         return samples
 
     def _flush(self, batch: list[RawSample]) -> None:
@@ -426,7 +438,7 @@ class Tracker:
         status: RunStatus = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
         try:
             self.stop(status=status)
-        except TrackerError as error:  # the body's own exception is the one to propagate
+        except (TrackerError, StoreError) as error:  # the body's own exception is the one to propagate
             warnings.warn(str(error), RuntimeWarning, stacklevel=2)
 
     def __call__(self, func: F) -> F:

@@ -1,0 +1,223 @@
+"""One documented bound per quantity, used at every boundary (options, environment, config file, series
+files, user tables, ledger rows read back, HTTP responses).
+
+A value outside its bound is a mistake, not a measurement: it is refused with one line that names the
+value, where it came from (``--pue``, ``$MLFOOTPRINT_PUE``, ``config.ini:3``, ``series.csv:12:2``) and,
+when the value looks like the wrong unit (kg/kWh where g/kWh is expected, a percentage where a fraction
+is expected), the unit it probably is.
+
+======================  =====================  ==========================================================
+quantity                bound                  why
+======================  =====================  ==========================================================
+PUE                     1.0 .. 3.0             below 1 is impossible; above 3 no datacenter reports
+intensity (g/kWh)       0 .. 2000              the dirtiest grids (lignite) are ~1200; a file whose
+                                               every value is below 2 holds kg/kWh
+intensity (kg/kWh)      0 .. 2                 2 < x <= 2000 looks like g/kWh
+power per device (W)    > 0 .. 5000            the largest boards draw ~1.2 kW
+duration (s)            > 0 .. 100 years       longer is a unit mistake
+sampling interval (s)   0.05 .. 3600
+flush interval (s)      0.05 .. 86400          a run is saved at least once a day
+count (devices)         1 .. 10,000,000        more than any cluster built
+percentage              0 .. 100
+year                    1990 .. 2100
+list limit              1 .. 1,000,000
+seeds / epochs          1 .. 10,000
+price                   0 .. 1e6 per unit
+factor (speedup, ...)   1e-6 .. 1e6
+times (ISO 8601)        1970 .. 2100
+======================  =====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from mlfootprint.errors import InvalidValueError
+
+__all__ = [
+    "COUNT",
+    "DURATION_H",
+    "DURATION_S",
+    "EPOCHS",
+    "FACTOR",
+    "FLUSH_INTERVAL_S",
+    "FRACTION",
+    "INTENSITY_G_PER_KWH",
+    "INTENSITY_KG_PER_KWH",
+    "INTERVAL_S",
+    "LIMIT",
+    "MAX_YEAR",
+    "MIN_YEAR",
+    "PCT",
+    "POWER_W",
+    "PRICE",
+    "PUE",
+    "SEEDS",
+    "SLACK_H",
+    "TIME_MAX",
+    "TIME_MIN",
+    "YEAR",
+    "Bound",
+    "arg_type",
+    "check_time",
+    "number_from_text",
+]
+
+MIN_YEAR = 1990
+MAX_YEAR = 2100
+#: the times any command accepts (arrivals, deadlines, series rows, ledger timestamps)
+TIME_MIN = datetime(1970, 1, 1, tzinfo=timezone.utc)
+TIME_MAX = datetime(MAX_YEAR, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Bound:
+    """The valid range of one quantity.
+
+    Attributes:
+        quantity: what it is, in words (``"PUE"``).
+        unit: its unit as shown (``"g CO2e/kWh"``; empty for ratios).
+        low: the smallest valid value (inclusive unless ``low_open``).
+        high: the largest valid value (inclusive).
+        low_open: whether ``low`` itself is invalid (a duration of 0).
+        integer: whether the value must be whole.
+        unit_hint: given a value outside the bound, the unit it probably is (or None).
+    """
+
+    quantity: str
+    unit: str
+    low: float
+    high: float
+    low_open: bool = False
+    integer: bool = False
+    unit_hint: Callable[[float], str | None] | None = None
+
+    def describe(self) -> str:
+        """The bound in words: ``must be between 1 and 3``."""
+        unit = f" {self.unit}" if self.unit else ""
+        high = _fmt(self.high, self.integer)
+        if self.low_open:
+            return f"must be greater than {self.low:g} and at most {high}{unit}"
+        return f"must be between {_fmt(self.low, self.integer)} and {high}{unit}"
+
+    def problem(self, value: float) -> str | None:
+        """Why ``value`` is invalid, or None when it is valid."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return "is not a number"
+        if isinstance(value, float) and not math.isfinite(value):
+            return "is not a finite number"
+        if self.integer and isinstance(value, float) and not value.is_integer():
+            return "is not a whole number"
+        too_low = value <= self.low if self.low_open else value < self.low
+        if too_low or value > self.high:
+            hint = self.unit_hint(float(value)) if self.unit_hint is not None else None
+            return self.describe() + (f" ({hint})" if hint else "")
+        if self.unit_hint is not None:
+            hint = self.unit_hint(float(value))
+            if hint:
+                return f"looks like the wrong unit: {hint}"
+        return None
+
+    def check(self, value: float, origin: str) -> float:
+        """``value`` if it is valid, else ``InvalidValueError`` naming ``origin`` (option, variable, file)."""
+        reason = self.problem(value)
+        if reason is not None:
+            raise InvalidValueError(origin, value, reason)
+        return float(value) if not self.integer else value
+
+    def parse(self, text: str, origin: str) -> float:
+        """Parse ``text`` as this quantity (``InvalidValueError`` naming ``origin`` when it is not one)."""
+        number = number_from_text(text, integer=self.integer)
+        if number is None:
+            kind = "a whole number" if self.integer else "a number"
+            raise InvalidValueError(origin, _short(text), f"is not {kind}")
+        reason = self.problem(number)
+        if reason is not None:
+            raise InvalidValueError(origin, _short(text), reason)
+        return number
+
+
+def _fmt(value: float, integer: bool) -> str:
+    return f"{int(value):,}" if integer else f"{value:g}"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def number_from_text(text: str, *, integer: bool = False) -> float | None:
+    """``text`` as a number (an int when ``integer``), or None; never raises, never makes huge ints."""
+    stripped = text.strip()
+    if not stripped or len(stripped) > 64 or not stripped.isascii():
+        return None
+    if integer:
+        if not stripped.lstrip("+-").isdigit():
+            return None
+        # beyond 64 bits is beyond every bound: kept as a float so that it is refused by range
+        return float(stripped) if len(stripped) > 18 else int(stripped)
+    try:
+        return float(stripped)
+    except ValueError:
+        return None
+
+
+def _intensity_kg_hint(value: float) -> str | None:
+    if 2 < value <= 2000:
+        return f"{value:g} looks like g/kWh; in kg/kWh that is {value / 1000:g}"
+    return None
+
+
+def _pue_hint(value: float) -> str | None:
+    if 0 < value < 1:
+        return "a PUE is facility energy / IT energy, never below 1"
+    if 100 <= value <= 300:
+        return f"{value:g} looks like a percentage; as a ratio that is {value / 100:g}"
+    return None
+
+
+PUE = Bound(quantity="PUE", unit="", low=1.0, high=3.0, unit_hint=_pue_hint)
+INTENSITY_G_PER_KWH = Bound(quantity="carbon intensity", unit="g CO2e/kWh", low=0.0, high=2000.0)
+INTENSITY_KG_PER_KWH = Bound(
+    quantity="carbon intensity", unit="kg CO2e/kWh", low=0.0, high=2.0, unit_hint=_intensity_kg_hint
+)
+POWER_W = Bound(quantity="power", unit="W", low=0.0, high=5000.0, low_open=True)
+DURATION_S = Bound(quantity="duration", unit="s", low=0.0, high=100 * 365.25 * 86400, low_open=True)
+DURATION_H = Bound(quantity="duration", unit="h", low=0.0, high=100 * 365.25 * 24, low_open=True)
+#: hours that may be zero (a slack)
+SLACK_H = Bound(quantity="slack", unit="h", low=0.0, high=100 * 365.25 * 24)
+INTERVAL_S = Bound(quantity="sampling interval", unit="s", low=0.05, high=3600.0)
+FLUSH_INTERVAL_S = Bound(quantity="flush interval", unit="s", low=0.05, high=86400.0)
+COUNT = Bound(quantity="count", unit="", low=1, high=10_000_000, integer=True)
+PCT = Bound(quantity="percentage", unit="%", low=0.0, high=100.0)
+YEAR = Bound(quantity="year", unit="", low=MIN_YEAR, high=MAX_YEAR, integer=True)
+LIMIT = Bound(quantity="limit", unit="", low=1, high=1_000_000, integer=True)
+SEEDS = Bound(quantity="seeds", unit="", low=1, high=10_000, integer=True)
+EPOCHS = Bound(quantity="epochs", unit="", low=1, high=10_000, integer=True)
+PRICE = Bound(quantity="price", unit="", low=0.0, high=1e6)
+FACTOR = Bound(quantity="factor", unit="", low=1e-6, high=1e6)
+FRACTION = Bound(quantity="fraction", unit="", low=0.0, high=1.0, low_open=True)
+
+
+def arg_type(bound: Bound) -> Callable[[str], float]:
+    """An argparse ``type=`` that parses and checks ``bound`` (argparse names the option)."""
+
+    def convert(text: str) -> float:
+        try:
+            return bound.parse(text, "value")
+        except InvalidValueError as exc:
+            raise argparse.ArgumentTypeError(f"{_short(text)!r} {exc.reason}") from None
+
+    convert.__name__ = bound.quantity.replace(" ", "_")
+    return convert
+
+
+def check_time(value: datetime, origin: str) -> datetime:
+    """``value`` (aware) if it lies between 1970 and 2100, else ``InvalidValueError`` naming ``origin``."""
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if not TIME_MIN <= aware <= TIME_MAX:
+        raise InvalidValueError(origin, value.isoformat(), f"must be between 1970 and {MAX_YEAR}")
+    return aware
