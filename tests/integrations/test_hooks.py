@@ -15,7 +15,7 @@ from mlfootprint.errors import MlfootprintError, UnknownNameError
 from mlfootprint.integrations._hooks import _TrackingHooks, run_metrics
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import Tracker
+from mlfootprint.tracking.tracker import track
 
 GPU_W = 200.0
 PUE = 1.25
@@ -31,9 +31,7 @@ def store(tmp_path: Path, clock: FakeClock) -> Iterator[SQLStore]:
 def make_hooks(clock: FakeClock, store: SQLStore) -> _TrackingHooks:
     meter = FakeMeter(clock, meter_id="nvml:0", component="gpu", power_w=GPU_W, source="fake GPU")
     return _TrackingHooks(
-        lambda: Tracker(
-            project="p", name="fit", region="FR", pue=PUE, meters=[meter], clock=clock, store=store
-        )
+        lambda: track(project="p", name="fit", region="FR", pue=PUE, meters=[meter], clock=clock, store=store)
     )
 
 

@@ -224,14 +224,17 @@ def _tracker(
     plan: StartPlan | None,
     series: SeriesSet | None,
 ) -> Any:
+    from mlfootprint.tracking.options import TrackerOptions
     from mlfootprint.tracking.tracker import Tracker
 
-    return Tracker(
+    options = TrackerOptions(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
-        interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, store=store,
-        command=cmd, clock=deps.clock, meters=deps.meters(deps.clock) if deps.meters else None,
+        interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
+        job=getattr(args, "job", None),
     )  # fmt: skip
+    meters = deps.meters(deps.clock) if deps.meters else None
+    return Tracker(options, store=store, clock=deps.clock, meters=meters)
 
 
 def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:

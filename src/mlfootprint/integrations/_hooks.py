@@ -45,7 +45,7 @@ class _TrackingHooks:
     hooks are made, so a bad region or PUE fails before training starts.
 
     Args:
-        make_tracker: builds a new, unstarted tracker (``lambda: Tracker(**track_kwargs)``).
+        make_tracker: builds a new, unstarted tracker (``lambda: track(**track_kwargs)``).
     """
 
     def __init__(self, make_tracker: Callable[[], Tracker]) -> None:
@@ -56,10 +56,10 @@ class _TrackingHooks:
 
     @classmethod
     def from_kwargs(cls, **track_kwargs: Any) -> _TrackingHooks:
-        """Hooks whose trackers are ``Tracker(**track_kwargs)``."""
-        from mlfootprint.tracking.tracker import Tracker
+        """Hooks whose trackers are ``track(**track_kwargs)``."""
+        from mlfootprint.tracking.tracker import track
 
-        return cls(lambda: Tracker(**track_kwargs))
+        return cls(lambda: track(**track_kwargs))
 
     @property
     def running(self) -> bool:

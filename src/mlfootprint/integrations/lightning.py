@@ -42,7 +42,7 @@ def log_run(trainer: Any, record: Any) -> None:
 
 
 def lightning_callback(**track_kwargs: Any) -> Any:
-    """A ``lightning.pytorch.Callback`` that tracks training with ``Tracker(**track_kwargs)``.
+    """A ``lightning.pytorch.Callback`` that tracks training with ``mlfootprint.track(**track_kwargs)``.
 
     The run starts at ``on_train_start`` and stops at ``on_train_end`` (``failed`` from
     ``on_exception``); each training epoch is a phase ``epoch-N``. Only the first process on each node

@@ -42,7 +42,7 @@ def log_run(state: Any, record: Any) -> None:
 
 
 def transformers_callback(**track_kwargs: Any) -> Any:
-    """A ``transformers.TrainerCallback`` that tracks training with ``Tracker(**track_kwargs)``.
+    """A ``transformers.TrainerCallback`` that tracks training with ``mlfootprint.track(**track_kwargs)``.
 
     The run starts at ``on_train_begin`` and stops at ``on_train_end``; each epoch is a phase
     ``epoch-N``. Only the local main process measures. The Trainer calls no callback when training

@@ -26,28 +26,26 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.clock import Clock, SystemClock
-from mlfootprint.config import load_settings
-from mlfootprint.errors import InvalidValueError, TrackerError
+from mlfootprint.errors import TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus
-from mlfootprint.tracking.factors import Factors, resolve_factors
+from mlfootprint.tracking.factors import Factors
+from mlfootprint.tracking.options import TrackerOptions, resolve_options
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
-from mlfootprint.tracking.sampler import MIN_INTERVAL_S, RawSample, Sampler
+from mlfootprint.tracking.sampler import RawSample, Sampler
 from mlfootprint.tracking.timeresolved import (
     SeriesFallbackWarning,
     SeriesTotals,
     add_batch,
-    load_series,
     series_intensity,
 )
 
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
-    from mlfootprint.reduce.schedule import StartPlan
     from mlfootprint.store import RunStore
 
-__all__ = ["Tracker", "track"]
+__all__ = ["Tracker", "TrackerOptions", "track"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,114 +57,47 @@ class Tracker:
     """Measures one run. Use as a context manager, a decorator, or with ``start()`` / ``stop()``.
 
     Args:
-        project: project the run belongs to (default: settings, else ``"default"``).
-        name: the run's name (default: the decorated function's name, else ``"run"``).
-        region: grid region for the carbon intensity (country, subnational grid or cloud region).
-        pue: a PUE number, or a datacenter/operator name whose published PUE to use.
-        tags: free-form labels stored with the run.
-        interval_s: seconds between samples (default 1 s, at least 0.05 s).
-        flush_interval_s: the run is saved at least this often while it runs (default 10 s).
-        scope: ``"machine"`` (every process) or ``"process"`` (the tracked process tree) for estimates.
-        db: the ledger's URL (``sqlite:///path`` or ``postgresql://...``); default per-user SQLite file.
+        options: the run's options (``TrackerOptions``; default: everything from the environment,
+            the config file and the defaults). ``mlfootprint.track(...)`` builds them from keywords.
         meters: meters to read instead of discovering them (the caller keeps ownership).
+        store: an open ``RunStore`` to save to instead of opening ``options.db`` (the caller keeps it).
         clock: the clock (tests pass a ``FakeClock``).
-        store: an open ``RunStore`` to save to instead of opening ``db`` (the caller keeps ownership).
         providers: meter providers to open instead of the default discovery order.
-        pid: the process whose tree ``scope="process"`` measures (default: this process); the
-            ``pid`` attribute may also be set after construction, before ``start()``.
-        command: the command line being tracked (stored with the run).
-        intensity_series: an intensity series (a CSV path, a ``SeriesSet`` or an ``IntensitySeries``);
-            when it covers the whole run, CO2e is time-resolved (each sample interval's energy at that
-            interval's intensity); otherwise the annual figure is used and the record says why.
-        zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
-        start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
-            series); the record's ``extra["schedule"]`` then compares the run with starting at once.
+        env: the environment the options and the job identity are resolved from (default ``os.environ``).
 
-    Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file
-    (``MLFOOTPRINT_SERIES`` and ``MLFOOTPRINT_ZONE`` for the series).
+    The ``pid`` attribute (the process ``scope="process"`` measures) may be set before ``start()``.
 
     Raises:
         UnknownNameError: unknown region, datacenter or zone (before anything is measured).
-        InvalidValueError: a bad interval, PUE or scope, or a start plan without a series.
+        InvalidValueError: a start plan without a series.
         SeriesError: the series file is unreadable or malformed.
     """
 
     def __init__(
         self,
+        options: TrackerOptions | None = None,
         *,
-        project: str | None = None,
-        name: str | None = None,
-        region: str | None = None,
-        pue: float | str | None = None,
-        tags: Mapping[str, str] | None = None,
-        interval_s: float | None = None,
-        flush_interval_s: float | None = None,
-        scope: str | None = None,
-        db: str | None = None,
         meters: Sequence[Meter] | None = None,
-        clock: Clock | None = None,
         store: RunStore | None = None,
+        clock: Clock | None = None,
         providers: Sequence[MeterProvider] | None = None,
-        pid: int | None = None,
-        command: Sequence[str] = (),
-        intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
-        zone: str | None = None,
-        start_plan: StartPlan | None = None,
+        env: Mapping[str, str] | None = None,
     ) -> None:
-        datacenter: str | None = None
-        pue_value: float | None = None
-        if isinstance(pue, str):
-            try:
-                pue_value = float(pue)
-            except ValueError:
-                datacenter = pue
-        elif pue is not None:
-            pue_value = float(pue)
-        if pue_value is not None and not pue_value >= 1.0:
-            raise InvalidValueError("pue", pue, "must be a number of at least 1.0")
-        if interval_s is not None and not interval_s >= MIN_INTERVAL_S:
-            raise InvalidValueError("interval_s", interval_s, f"must be at least {MIN_INTERVAL_S} s")
-        if flush_interval_s is not None and not flush_interval_s > 0:
-            raise InvalidValueError(
-                "flush_interval_s", flush_interval_s, "must be a positive number of seconds"
-            )
-        if scope is not None and scope not in ("machine", "process"):
-            raise InvalidValueError("scope", scope, "must be 'machine' or 'process'")
-        self._options: dict[str, Any] = dict(
-            project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
-            flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-            providers=providers, pid=pid, command=command, intensity_series=intensity_series, zone=zone,
-            start_plan=start_plan,
-        )  # fmt: skip
-        self.settings = load_settings(
-            project=project,
-            region=region,
-            pue=pue_value,
-            interval_s=interval_s,
-            flush_interval_s=flush_interval_s,
-            scope=scope,
-            db=db,
-            series=str(intensity_series) if isinstance(intensity_series, (str, Path)) else None,
-            zone=zone,
-        )
-        self.series = self._load_series(intensity_series)
-        if start_plan is not None and self.series is None:
-            raise InvalidValueError(
-                "start_plan", start_plan.start, "needs intensity_series= (the series it was planned on)"
-            )
-        self.start_plan = start_plan
-        series_zone = self.series.zone if self.series is not None else None
-        self.factors: Factors = resolve_factors(
-            self.settings, datacenter=datacenter, warn=False, series_zone=series_zone
-        )
-        self.name = name
-        self.tags = dict(tags or {})
+        self.options = options if options is not None else TrackerOptions()
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        resolved = resolve_options(self.options, env=self._env)
+        self.settings = resolved.settings
+        self.series = resolved.series
+        self.factors: Factors = resolved.factors
+        self.start_plan = self.options.start_plan
+        self.name = self.options.name
+        self.tags = dict(self.options.tags)
         self._clock: Clock = clock or SystemClock()
         self._given_meters = tuple(meters) if meters is not None else None
         self._given_store = store
         self._providers = tuple(providers) if providers is not None else None
-        self.pid = pid
-        self._command = tuple(command)
+        self.pid = self.options.pid
+        self._command = tuple(self.options.command)
         self._store: RunStore | None = None
         self._meters: tuple[Meter, ...] = ()
         self._sampler: Sampler | None = None
@@ -179,14 +110,6 @@ class Tracker:
         self._fallback_warned = False
         self.id: str | None = None
         self.result: RunRecord | None = None
-
-    def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
-        spec = given if given is not None else self.settings.series
-        if spec is None and self.settings.zone:
-            from mlfootprint.intensity.embedded import embedded_series
-
-            spec = embedded_series()
-        return None if spec is None else load_series(spec, self.settings.zone)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -420,12 +343,14 @@ class Tracker:
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: each call of ``func`` is tracked as its own run."""
-        options = dict(self._options)
-        options["name"] = options["name"] or func.__qualname__
+        options = self.options.with_(name=self.options.name or func.__qualname__)
+        meters, store, clock = self._given_meters, self._given_store, self._clock
+        providers, env = self._providers, self._env
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with Tracker(**options):
+            tracker = Tracker(options, meters=meters, store=store, clock=clock, providers=providers, env=env)
+            with tracker:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -442,15 +367,24 @@ def track(
     flush_interval_s: float | None = None,
     scope: str | None = None,
     db: str | None = None,
+    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
+    zone: str | None = None,
+    job: str | None = None,
+    node: str | None = None,
+    node_meters: str = "auto",
     meters: Sequence[Meter] | None = None,
     clock: Clock | None = None,
     store: RunStore | None = None,
-    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
-    zone: str | None = None,
+    providers: Sequence[MeterProvider] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Tracker:
-    """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
-    return Tracker(
-        project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
-        flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-        intensity_series=intensity_series, zone=zone,
+    """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
+
+    The keywords before ``meters`` are ``TrackerOptions`` fields; the rest are ``Tracker``'s collaborators.
+    """
+    options = TrackerOptions(
+        project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
+        flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
+        job=job, node=node, node_meters=node_meters,
     )  # fmt: skip
+    return Tracker(options, meters=meters, store=store, clock=clock, providers=providers, env=env)
