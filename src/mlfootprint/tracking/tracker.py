@@ -30,6 +30,7 @@ from mlfootprint.errors import TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus
 from mlfootprint.tracking.factors import Factors
+from mlfootprint.tracking.job import JobIdentity, detect_job
 from mlfootprint.tracking.options import TrackerOptions, resolve_options
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
@@ -98,6 +99,9 @@ class Tracker:
         self._providers = tuple(providers) if providers is not None else None
         self.pid = self.options.pid
         self._command = tuple(self.options.command)
+        self.job: JobIdentity = detect_job(
+            self._env, hostname=socket.gethostname(), job=self.options.job, node=self.options.node
+        )
         self._store: RunStore | None = None
         self._meters: tuple[Meter, ...] = ()
         self._sampler: Sampler | None = None
@@ -149,6 +153,7 @@ class Tracker:
             command=self._command,
             hostname=socket.gethostname(),
             pid=os.getpid(),
+            job=self.job,
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
         self._totals = SeriesTotals.empty(len(self._meters))
@@ -174,19 +179,36 @@ class Tracker:
         return self
 
     def _open_meters(self) -> tuple[Meter, ...]:
+        job = self.job
+        if job.distributed:
+            self._extra["job"] = {"source": job.job_source, "node_rank": job.node_rank,
+                                  "local_world_size": job.local_world_size}  # fmt: skip
         if self._given_meters is not None:
             meters = self._given_meters
         else:
             from mlfootprint.meters.discovery import default_providers, open_meters
+            from mlfootprint.meters.ownership import EVERYTHING, meter_ownership
 
+            ownership = EVERYTHING
+            if job.distributed or self.options.node_meters != "auto":
+                ownership = meter_ownership(
+                    local_rank=job.local_rank, local_world_size=job.local_world_size, node=job.node,
+                    env=self._env, current_device=current_cuda_device(), mode=self.options.node_meters,
+                    scope=self.settings.scope,
+                )  # fmt: skip
+                self._extra["meter_ownership"] = ownership.reason
             providers = self._providers or default_providers(
-                scope=self.settings.scope, pid=self.pid if self.pid is not None else os.getpid()
+                scope=self.settings.scope,
+                pid=self.pid if self.pid is not None else os.getpid(),
+                env=dict(self._env),
             )
-            meter_set = open_meters(providers, clock=self._clock)
+            meter_set = open_meters(providers, clock=self._clock, ownership=ownership)
             meters = tuple(meter_set.meters)
             self._extra["meters_unavailable"] = [
                 f"{p.provider}: {p.reason}" for p in meter_set.probes if not p.available
             ]
+            if not meters and not ownership.node_meters:
+                return ()  # this rank owns no meter here: its share is read by another process
         if not meters:
             reasons = "; ".join(self._extra.get("meters_unavailable", []) or ["no meters given"])  # type: ignore[arg-type]
             raise TrackerError(f"no energy meter could be opened here ({reasons}); see `mlfootprint doctor`")
@@ -354,6 +376,25 @@ class Tracker:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+
+def current_cuda_device() -> int | None:
+    """The framework's current CUDA device, when torch is loaded and CUDA already initialised (else None).
+
+    Never imports torch nor initialises CUDA: it only asks a framework the process already uses.
+    """
+    import sys
+
+    torch = sys.modules.get("torch")
+    cuda = getattr(torch, "cuda", None)
+    if cuda is None:
+        return None
+    try:
+        if not (cuda.is_available() and cuda.is_initialized()):
+            return None
+        return int(cuda.current_device())
+    except (RuntimeError, AssertionError):
+        return None
 
 
 def track(
