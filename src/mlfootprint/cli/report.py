@@ -76,6 +76,26 @@ def _plot_images(
     return images, []
 
 
+def job_record(runs: Any) -> Any:
+    """A job's total as one run record (see ``mlfootprint.tracking.jobs``)."""
+    from mlfootprint.tracking.jobs import summarise_job
+
+    return summarise_job(runs).record
+
+
+def job_notes(record: Any) -> list[str]:
+    """What a job's statement says about its ranks and nodes."""
+    job = record.extra.get("job", {})
+    nodes = job.get("nodes", [])
+    notes = [
+        f"Job {record.job_id}: {len(job.get('runs', []))} rank run(s) of {record.world_size} on "
+        f"{len(nodes)} node(s) ({', '.join(nodes)}), status {job.get('status')}; "
+        "each joule counted once (node-level meters read by local rank 0, each GPU by its rank)."
+    ]
+    notes.extend(f"Partial: {m}" for m in job.get("missing", []))
+    return notes
+
+
 def _handle(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -102,11 +122,14 @@ def _handle(args: argparse.Namespace) -> int:
 
         store = open_store(args.db)
         try:
-            run = store.get_run(args.run_id)
-            samples = store.samples(run.id) if (args.plots or args.format == "html") else []
+            job_runs = store.job_runs(args.run_id)
+            run = job_record(job_runs) if job_runs else store.get_run(args.run_id)
+            samples = store.samples(run.id) if (args.plots or args.format == "html") and not job_runs else []
         finally:
             store.close()
         st = statement_from_run(run, tables=_tables())
+        if job_runs:
+            st = replace(st, notes=(*st.notes, *job_notes(run)))
         run_doc = run_to_dict(run)
         if args.plots or args.format == "html":
             images, notes = _plot_images(run, samples, args.plots, embed=args.format == "html")

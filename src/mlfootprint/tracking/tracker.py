@@ -15,9 +15,11 @@ status ``running``, a heartbeat) and its new samples to the ledger at least ever
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import socket
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -26,7 +28,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.clock import Clock, SystemClock
-from mlfootprint.errors import TrackerError
+from mlfootprint.errors import MlfootprintError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus
 from mlfootprint.tracking.factors import Factors
@@ -112,6 +114,7 @@ class Tracker:
         self._extra: dict[str, object] = {}
         self._totals = SeriesTotals()
         self._fallback_warned = False
+        self._error: tuple[str, str] | None = None
         self.id: str | None = None
         self.result: RunRecord | None = None
 
@@ -175,6 +178,7 @@ class Tracker:
             name=f"mlfootprint-sampler-{self.id[-6:]}",
         )
         self._phases = PhaseBook([m.meter_id for m in self._meters], self._sampler.read_all, clock)
+        atexit.register(self._at_exit)  # a crash that reaches the interpreter is saved with its cause
         self._sampler.start()  # its first act is a flush: the run is in the ledger from its first moment
         return self
 
@@ -214,8 +218,16 @@ class Tracker:
             raise TrackerError(f"no energy meter could be opened here ({reasons}); see `mlfootprint doctor`")
         return tuple(meters)
 
-    def stop(self, *, status: RunStatus = "finished", exit_code: int | None = None) -> RunRecord:
+    def stop(
+        self,
+        *,
+        status: RunStatus = "finished",
+        exit_code: int | None = None,
+        error: BaseException | None = None,
+    ) -> RunRecord:
         """Take a last reading, save the final record and return it (also in ``result``).
+
+        ``error`` is the exception the run failed with: its type and message are stored with the run.
 
         Raises:
             TrackerError: not started, already stopped, or the sampler failed while running (the run
@@ -226,6 +238,9 @@ class Tracker:
             raise TrackerError("this tracker was not started")
         if self.result is not None:
             raise TrackerError(f"run {self.id} was already stopped")
+        atexit.unregister(self._at_exit)
+        if error is not None:
+            self._error = (type(error).__name__, str(error))
         sampler = self._sampler
         ended = sampler.stop(timeout_s=JOIN_TIMEOUT_S)
         final_j = sampler.read_all(timeout_s=1.0)
@@ -250,6 +265,25 @@ class Tracker:
                 "the run was saved with the readings up to the failure"
             ) from sampler.error
         return record
+
+    def _at_exit(self) -> None:
+        """At interpreter exit with the run still going: save it (failed if an exception ended the program).
+
+        The crash is saved at once, with its cause, rather than left to look interrupted later.
+        """
+        if self.result is not None or self._sampler is None:
+            return
+        value = getattr(sys, "last_value", None)
+        error = value if isinstance(value, BaseException) else None
+        status: RunStatus = (
+            "interrupted" if error is None or isinstance(error, KeyboardInterrupt) else "failed"
+        )
+        try:
+            self.stop(status=status, error=error)
+        except MlfootprintError as exc:
+            warnings.warn(
+                f"mlfootprint: run {self.id} could not be saved at exit: {exc}", RuntimeWarning, stacklevel=1
+            )
 
     def _close(self) -> None:
         if self._given_meters is None:
@@ -299,6 +333,8 @@ class Tracker:
             extra=extra,
             series=resolved,
         )
+        if self._error is not None:
+            record = replace(record, error_type=self._error[0], error_message=self._error[1])
         if self.start_plan is not None and self.series is not None:
             from mlfootprint.tracking.deferred import schedule_extra
 
@@ -359,7 +395,7 @@ class Tracker:
             return
         status: RunStatus = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
         try:
-            self.stop(status=status)
+            self.stop(status=status, error=exc)
         except TrackerError as error:  # the body's own exception is the one to propagate
             warnings.warn(str(error), RuntimeWarning, stacklevel=2)
 
