@@ -22,6 +22,7 @@ from mlfootprint.tracking.sampler import MIN_INTERVAL_S
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.reduce.schedule import StartPlan
+    from mlfootprint.tracking.job import JobIdentity
 
 __all__ = ["ResolvedOptions", "TrackerOptions", "resolve_options"]
 
@@ -52,6 +53,9 @@ class TrackerOptions:
         job: the job id this run belongs to; wins over the launcher's (``MLFOOTPRINT_JOB``, then
             torchrun, Slurm, MPI); see ``mlfootprint.tracking.job``.
         node: this node's name in the job (default ``MLFOOTPRINT_NODE``, else the host name).
+        placement: this process's place in its job as a framework knows it (rank, local rank, world
+            size, job id); wins over the environment. Framework callbacks set it (Lightning's
+            ``ddp_spawn`` children carry no launcher variables).
         node_meters: who reads node-level meters (CPU, DRAM, machine estimates, unowned GPUs):
             ``"auto"`` (local rank 0 of each node), ``"all"`` (this process, whatever its rank) or
             ``"none"`` (this process reads only its own GPUs).
@@ -74,6 +78,7 @@ class TrackerOptions:
     job: str | None = None
     node: str | None = None
     node_meters: str = "auto"
+    placement: JobIdentity | None = None
 
     def __post_init__(self) -> None:
         pue = self.pue

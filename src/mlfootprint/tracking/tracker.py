@@ -101,7 +101,7 @@ class Tracker:
         self._providers = tuple(providers) if providers is not None else None
         self.pid = self.options.pid
         self._command = tuple(self.options.command)
-        self.job: JobIdentity = detect_job(
+        self.job: JobIdentity = self.options.placement or detect_job(
             self._env, hostname=socket.gethostname(), job=self.options.job, node=self.options.node
         )
         self._store: RunStore | None = None
@@ -449,6 +449,7 @@ def track(
     job: str | None = None,
     node: str | None = None,
     node_meters: str = "auto",
+    placement: JobIdentity | None = None,
     meters: Sequence[Meter] | None = None,
     clock: Clock | None = None,
     store: RunStore | None = None,
@@ -462,6 +463,6 @@ def track(
     options = TrackerOptions(
         project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
-        job=job, node=node, node_meters=node_meters,
+        job=job, node=node, node_meters=node_meters, placement=placement,
     )  # fmt: skip
     return Tracker(options, meters=meters, store=store, clock=clock, providers=providers, env=env)
