@@ -116,3 +116,18 @@ def test_summary_by_job_and_report_of_a_job(
     assert main(["report", "torchrun-j42", "--db", store_url, "--format", "markdown"]) == 0
     report = capsys.readouterr().out
     assert "Job torchrun-j42: 4 rank run(s) of 4 on 2 node(s) (node0, node1)" in report
+
+
+def test_report_of_a_job_in_every_format(
+    clock: FakeClock, store: SQLStore, store_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    trackers = [rank_tracker(rank, clock, store).start() for rank in range(2)]
+    clock.advance(10.0)
+    for t in trackers:
+        t.stop()
+    for fmt in ("markdown", "latex", "html"):
+        assert main(["report", "torchrun-j42", "--db", store_url, "--format", fmt]) == 0
+        assert "torchrun-j42" in capsys.readouterr().out
+    assert main(["report", "torchrun-j42", "--db", store_url, "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "rank 3: no run stored" in json.dumps(doc)  # 2 of the 4 ranks: partial, and it says so
