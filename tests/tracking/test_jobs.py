@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -80,6 +81,9 @@ def test_a_live_job_shows_its_live_ranks_and_a_dead_rank_makes_it_partial(
     clock: FakeClock, store: SQLStore, store_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     trackers = [rank_tracker(rank, clock, store).start() for rank in range(3)]  # rank 3 never reports
+    deadline = time.monotonic() + 10.0
+    while len(store.job_runs("torchrun-j42")) < 3 and time.monotonic() < deadline:
+        time.sleep(0.02)  # each tracker's first flush comes from its sampler thread
     clock.advance(5.0)
     job = mlfootprint.load_job("torchrun-j42", store=store)
     assert job.live_ranks == (0, 1, 2) and job.status == "partial"
