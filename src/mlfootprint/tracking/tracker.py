@@ -190,28 +190,16 @@ class Tracker:
         if self._given_meters is not None:
             meters = self._given_meters
         else:
-            from mlfootprint.meters.discovery import default_providers, open_meters
-            from mlfootprint.meters.ownership import EVERYTHING, meter_ownership
+            from mlfootprint.tracking.run_meters import open_run_meters
 
-            ownership = EVERYTHING
-            if job.distributed or self.options.node_meters != "auto":
-                ownership = meter_ownership(
-                    local_rank=job.local_rank, local_world_size=job.local_world_size, node=job.node,
-                    env=self._env, current_device=current_cuda_device(), mode=self.options.node_meters,
-                    scope=self.settings.scope,
-                )  # fmt: skip
-                self._extra["meter_ownership"] = ownership.reason
-            providers = self._providers or default_providers(
-                scope=self.settings.scope,
-                pid=self.pid if self.pid is not None else os.getpid(),
-                env=dict(self._env),
-            )
-            meter_set = open_meters(providers, clock=self._clock, ownership=ownership)
-            meters = tuple(meter_set.meters)
-            self._extra["meters_unavailable"] = [
-                f"{p.provider}: {p.reason}" for p in meter_set.probes if not p.available
-            ]
-            if not meters and not ownership.node_meters:
+            meters, extra = open_run_meters(
+                job, node_meters=self.options.node_meters, scope=self.settings.scope,
+                pid=self.pid if self.pid is not None else os.getpid(), env=self._env, clock=self._clock,
+                providers=self._providers,
+            )  # fmt: skip
+            reads_node_meters = extra.pop("reads_node_meters")
+            self._extra.update(extra)
+            if not meters and not reads_node_meters:
                 return ()  # this rank owns no meter here: its share is read by another process
         if not meters:
             reasons = "; ".join(self._extra.get("meters_unavailable", []) or ["no meters given"])  # type: ignore[arg-type]
@@ -412,25 +400,6 @@ class Tracker:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
-
-
-def current_cuda_device() -> int | None:
-    """The framework's current CUDA device, when torch is loaded and CUDA already initialised (else None).
-
-    Never imports torch nor initialises CUDA: it only asks a framework the process already uses.
-    """
-    import sys
-
-    torch = sys.modules.get("torch")
-    cuda = getattr(torch, "cuda", None)
-    if cuda is None:
-        return None
-    try:
-        if not (cuda.is_available() and cuda.is_initialized()):
-            return None
-        return int(cuda.current_device())
-    except (RuntimeError, AssertionError):
-        return None
 
 
 def track(
