@@ -8,6 +8,7 @@ instants in different processes.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -137,3 +138,24 @@ def test_two_nodes_on_one_host_over_postgresql_are_one_job(tmp_path: Path) -> No
     assert [(n.node, n.ranks) for n in job.nodes] == [("node-a", (0,)), ("node-b", (1,))]
     assert [n.energy_j for n in job.nodes] == [pytest.approx(1000.0), pytest.approx(400.0)]
     assert job.record.it_energy_j == pytest.approx(1400.0)
+
+
+def test_hugging_face_trainer_under_torchrun_is_one_job_and_logs_the_job_total(tmp_path: Path) -> None:
+    pytest.importorskip("transformers")
+    pytest.importorskip("accelerate")
+    db = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    out = tmp_path / "out"
+    out.mkdir()
+    script = Path(__file__).parent / "scripts" / "hf_rank.py"
+    finish([torchrun("--standalone", "--nproc_per_node=2", str(script), db, str(out))])
+    with open_store(db) as store:
+        runs = store.list_runs()
+    assert len(runs) == 2 and len({r.job_id for r in runs}) == 1
+    job = load_job(runs[0].job_id or "", db=db)
+    assert job.status == "finished" and [r.rank for r in job.ranks] == [0, 1]
+    assert job.ranks[1].meters == ()  # the machine is read by local rank 0 only
+    logs = [json.loads((out / f"rank{r}.json").read_text())["logged"] for r in (0, 1)]
+    assert logs[0] and [e["mlfootprint/energy_kwh"] for e in logs[0]] == [
+        e["mlfootprint/energy_kwh"] for e in logs[1]
+    ]
+    assert 0 < logs[0][-1]["mlfootprint/energy_kwh"] <= job.record.energy_j / 3.6e6  # summed over ranks
