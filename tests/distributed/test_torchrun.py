@@ -29,6 +29,8 @@ from mlfootprint.tracking.tracker import track  # noqa: E402
 RANK = Path(__file__).parent / "scripts" / "rank.py"
 #: how far a two-rank job's CPU-estimate energy may be from one measurement of the machine
 CPU_TOLERANCE_FRAC = 0.35
+#: how far the job's average power may be from the machine's over the same seconds
+POWER_TOLERANCE_FRAC = 0.15
 
 
 def free_port() -> int:
@@ -106,6 +108,8 @@ def test_two_ranks_with_the_real_cpu_estimate_match_one_measurement_of_the_machi
     machine_j = reference.result.it_energy_j
     (work,) = [p for p in job.record.phases if p.name == "work"]
     assert work.energy_j == pytest.approx(machine_j, rel=CPU_TOLERANCE_FRAC)
+    machine_w = machine_j / reference.result.duration_s  # the same power: the windows differ, not the rate
+    assert work.energy_j / work.duration_s == pytest.approx(machine_w, rel=POWER_TOLERANCE_FRAC)
     assert job.record.it_energy_j < 1.5 * machine_j * (job.record.duration_s / reference.result.duration_s)
 
 
