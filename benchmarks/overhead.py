@@ -70,11 +70,11 @@ def _child(mode: str, quick: bool, db: str) -> dict[str, object]:
     elif mode.startswith("track"):
         import warnings
 
-        from mlfootprint.tracking.tracker import Tracker
+        from mlfootprint.tracking.tracker import track
 
         interval = 1.0 if mode == "track-1s" else 0.1
         warnings.simplefilter("ignore")
-        tracker = Tracker(project="bench", region="FR", interval_s=interval, db=db)
+        tracker = track(project="bench", region="FR", interval_s=interval, db=db)
         t0 = time.perf_counter()
         tracker.start()
         out["start_s"] = time.perf_counter() - t0
@@ -89,14 +89,14 @@ def _child(mode: str, quick: bool, db: str) -> dict[str, object]:
     elif mode == "startstop":
         import warnings
 
-        from mlfootprint.tracking.tracker import Tracker
+        from mlfootprint.tracking.tracker import track
 
         warnings.simplefilter("ignore")
         # start()+stop() alone, with and without the ledger write; the first one warms the caches
         both, nodb = [], []
         for store in (None, _NullStore()):
             for _ in range(7):
-                t = Tracker(project="bench", region="FR", db=db, store=store)
+                t = track(project="bench", region="FR", db=db, store=store)
                 t0 = time.perf_counter()
                 t.start()
                 t.stop()
@@ -104,7 +104,7 @@ def _child(mode: str, quick: bool, db: str) -> dict[str, object]:
         out["start_stop_s"] = statistics.median(both)
         out["start_stop_nodb_s"] = statistics.median(nodb)
         t0 = time.perf_counter()
-        Tracker(project="bench", region="FR", db=db).start().stop()
+        track(project="bench", region="FR", db=db).start().stop()
         out["first_tracker_s"] = time.perf_counter() - t0
     elif mode == "codecarbon":
         from codecarbon import OfflineEmissionsTracker

@@ -12,17 +12,32 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from mlfootprint.errors import MlfootprintError
     from mlfootprint.estimator import EstimateResult, estimate
+    from mlfootprint.tracking.jobs import JobSummary, load_job
+    from mlfootprint.tracking.options import TrackerOptions
     from mlfootprint.tracking.tracker import Tracker, track
 
 __version__ = "0.1.0"
 
-__all__ = ["EstimateResult", "MlfootprintError", "Tracker", "__version__", "estimate", "track"]
+__all__ = [
+    "EstimateResult",
+    "JobSummary",
+    "MlfootprintError",
+    "Tracker",
+    "TrackerOptions",
+    "__version__",
+    "estimate",
+    "load_job",
+    "track",
+]
 
 _LAZY = {
     "estimate": "mlfootprint.estimator",
     "EstimateResult": "mlfootprint.estimator",
     "track": "mlfootprint.tracking.tracker",
     "Tracker": "mlfootprint.tracking.tracker",
+    "TrackerOptions": "mlfootprint.tracking.options",
+    "load_job": "mlfootprint.tracking.jobs",
+    "JobSummary": "mlfootprint.tracking.jobs",
     "MlfootprintError": "mlfootprint.errors",
 }
 

@@ -125,3 +125,13 @@ class RunRecord:
     intensity_resolution: str = "annual"
     assumptions: tuple[Assumption, ...] = ()
     extra: Mapping[str, object] = field(default_factory=dict)
+    # distributed jobs: which job, node and rank measured this record (see mlfootprint.tracking.job)
+    job_id: str | None = None
+    node: str = ""
+    rank: int | None = None
+    local_rank: int | None = None
+    world_size: int | None = None
+    launcher: str = ""
+    # why a failed run failed: the exception's type and message
+    error_type: str | None = None
+    error_message: str | None = None

@@ -124,6 +124,14 @@ def run_to_dict(run: RunRecord) -> dict[str, Any]:
             {"name": a.name, "value": a.value, "unit": a.unit, "source": a.source} for a in run.assumptions
         ],
         "extra": dict(run.extra),
+        "job_id": run.job_id,
+        "node": run.node,
+        "rank": run.rank,
+        "local_rank": run.local_rank,
+        "world_size": run.world_size,
+        "launcher": run.launcher,
+        "error_type": run.error_type,
+        "error_message": run.error_message,
     }
 
 
@@ -245,4 +253,26 @@ def run_from_dict(d: Mapping[str, Any]) -> RunRecord:
             for a in d.get("assumptions") or ()
         ),
         extra=dict(d.get("extra") or {}),
+        job_id=_opt_str(d, "job_id"),
+        node=str(d.get("node") or ""),
+        rank=_opt_int(d, "rank"),
+        local_rank=_opt_int(d, "local_rank"),
+        world_size=_opt_int(d, "world_size"),
+        launcher=str(d.get("launcher") or ""),
+        error_type=_opt_str(d, "error_type"),
+        error_message=_opt_str(d, "error_message"),
     )
+
+
+def _opt_str(d: Mapping[str, Any], key: str) -> str | None:
+    value = d.get(key)
+    return None if value is None else str(value)
+
+
+def _opt_int(d: Mapping[str, Any], key: str) -> int | None:
+    value = d.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValueError(f"run.{key}", value, "must be a whole number or null")
+    return value

@@ -7,6 +7,7 @@ Hardware fakes (``FakeNVML``, ``make_rapl_zone``) live beside them.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -327,8 +328,10 @@ class FakeAMDSMI:
 
 
 def write_energy_uj(zone: Path, energy_uj: int) -> None:
-    """Set a fake zone's ``energy_uj`` counter."""
-    (zone / "energy_uj").write_text(f"{int(energy_uj)}\n", encoding="ascii")
+    """Set a fake zone's ``energy_uj`` counter atomically (another process never reads it empty)."""
+    staging = zone / f".energy_uj.{os.getpid()}"
+    staging.write_text(f"{int(energy_uj)}\n", encoding="ascii")
+    staging.replace(zone / "energy_uj")
 
 
 def make_rapl_zone(

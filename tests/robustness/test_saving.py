@@ -17,6 +17,7 @@ from mlfootprint.errors import StoreError
 from mlfootprint.records import RunRecord, Sample
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
+from mlfootprint.tracking.options import TrackerOptions
 from mlfootprint.tracking.summary import format_summary
 from mlfootprint.tracking.tracker import Tracker
 
@@ -65,9 +66,8 @@ def _tracker(clock: FakeClock, store: FullDiskStore) -> Tracker:
     meter = FakeMeter(
         clock, meter_id="nvml:0", component="gpu", method="counter", power_w=100.0, source="fake"
     )
-    return Tracker(
-        region="FR", meters=[meter], clock=clock, store=store, interval_s=0.05, flush_interval_s=1.0
-    )
+    options = TrackerOptions(region="FR", interval_s=0.05, flush_interval_s=1.0)
+    return Tracker(options, meters=[meter], clock=clock, store=store)
 
 
 def test_a_full_disk_that_clears_loses_nothing(

@@ -14,7 +14,7 @@ from mlfootprint.intensity.files import read_series
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter, StepTrace
 from mlfootprint.tracking.timeresolved import SeriesFallbackWarning, resolution_label
-from mlfootprint.tracking.tracker import Tracker, track
+from mlfootprint.tracking.tracker import track
 
 FRANCE_2024_G_PER_KWH = 44.2  # OWID/Ember 2025 release, France, latest year (2024)
 J_PER_KWH = 3.6e6
@@ -88,7 +88,7 @@ def test_snapshot_mid_run_counts_the_unflushed_readings(tmp_path: Path, store: S
     series = write_hourly(tmp_path / "step.csv", "DE", [100.0] * 13 + [400.0] * 11)
     clock = FakeClock(start=datetime(2022, 6, 1, 12, 30, tzinfo=timezone.utc))
     meter = FakeMeter(clock, power_w=200.0)
-    tracker = Tracker(
+    tracker = track(
         region="DE", pue=1.0, meters=[meter], clock=clock, store=store, interval_s=60.0,
         flush_interval_s=3600.0, intensity_series=series, zone="DE",
     )  # fmt: skip
@@ -112,7 +112,7 @@ def test_a_series_from_another_year_falls_back_to_the_annual_figure_and_says_so(
     series = write_hourly(tmp_path / "y2022.csv", "FR", [30.0] * 48)
     clock = FakeClock(start=datetime(2025, 3, 1, 9, 0, tzinfo=timezone.utc))
     meter = FakeMeter(clock, power_w=100.0)
-    tracker = Tracker(
+    tracker = track(
         region="FR", pue=1.0, meters=[meter], clock=clock, store=store, intensity_series=series, zone="FR"
     )
     with pytest.warns(SeriesFallbackWarning, match="y2022.csv") as caught:
@@ -133,7 +133,7 @@ def test_a_series_from_another_year_falls_back_to_the_annual_figure_and_says_so(
 def test_a_run_that_outlasts_the_series_falls_back_at_stop(tmp_path: Path, store: SQLStore) -> None:
     series = write_hourly(tmp_path / "short.csv", "FR", [30.0, 30.0])  # 00:00 to 02:00
     clock = FakeClock(start=datetime(2022, 6, 1, 1, 30, tzinfo=timezone.utc))
-    tracker = Tracker(
+    tracker = track(
         region="FR", meters=[FakeMeter(clock, power_w=10.0)], clock=clock, store=store,
         intensity_series=series, zone="FR",
     )  # fmt: skip
@@ -173,11 +173,11 @@ def test_bad_series_options_fail_before_anything_runs(tmp_path: Path) -> None:
     two = tmp_path / "two.csv"
     two.write_text("datetime_utc,DE,FR\n2022-01-01T00:00Z,1,2\n2022-01-01T01:00Z,3,4\n", encoding="utf-8")
     with pytest.raises(UnknownNameError, match="closest: DE"):
-        Tracker(intensity_series=two, zone="DEE")
+        track(intensity_series=two, zone="DEE")
     with pytest.raises(InvalidValueError, match="DE, FR"):
-        Tracker(intensity_series=two)
+        track(intensity_series=two)
     with pytest.raises(SeriesError, match="cannot read"):
-        Tracker(intensity_series=tmp_path / "missing.csv", zone="DE")
+        track(intensity_series=tmp_path / "missing.csv", zone="DE")
 
 
 def test_resolution_labels() -> None:

@@ -15,7 +15,7 @@ from mlfootprint.reference import world_intensity
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
 from mlfootprint.tracking.factors import NoRegionWarning
-from mlfootprint.tracking.tracker import Tracker, track
+from mlfootprint.tracking.tracker import track
 
 FRANCE_2024_G_PER_KWH = 44.2  # OWID/Ember 2025 release, France, latest year (2024)
 
@@ -91,7 +91,7 @@ def test_nested_phases_are_counter_differences(clock: FakeClock, store: SQLStore
 
 
 def test_phases_left_open_end_at_stop(clock: FakeClock, store: SQLStore) -> None:
-    tracker = Tracker(region="FR", meters=two_meters(clock), clock=clock, store=store).start()
+    tracker = track(region="FR", meters=two_meters(clock), clock=clock, store=store).start()
     tracker.phase("eval").__enter__()
     clock.advance(2.0)
     record = tracker.stop()
@@ -132,16 +132,16 @@ def test_region_from_environment_and_argument_wins(
     monkeypatch.setenv("MLFOOTPRINT_PUE", "1.2")
     with warnings.catch_warnings():
         warnings.simplefilter("error", NoRegionWarning)
-        env_run = Tracker(meters=two_meters(clock), clock=clock, store=store)
+        env_run = track(meters=two_meters(clock), clock=clock, store=store)
     assert env_run.factors.region == "FR" and "$MLFOOTPRINT_REGION" in env_run.factors.intensity_source
     assert env_run.factors.pue == 1.2 and "$MLFOOTPRINT_PUE" in env_run.factors.pue_source
-    explicit = Tracker(region="DE", pue=1.1, meters=two_meters(clock), clock=clock, store=store)
+    explicit = track(region="DE", pue=1.1, meters=two_meters(clock), clock=clock, store=store)
     assert explicit.factors.region == "DE" and explicit.factors.pue == 1.1
 
 
 def test_unknown_region_fails_before_anything_runs(clock: FakeClock, store: SQLStore) -> None:
     with pytest.raises(UnknownNameError, match="unknown region 'Frnace'"):
-        Tracker(region="Frnace", meters=two_meters(clock), clock=clock, store=store)
+        track(region="Frnace", meters=two_meters(clock), clock=clock, store=store)
     assert store.list_runs() == []
 
 
@@ -156,7 +156,7 @@ def test_sampler_failure_is_raised_at_stop_and_data_so_far_is_stored(
     clock: FakeClock, store: SQLStore
 ) -> None:
     meter = DyingMeter(clock, meter_id="nvml:0", power_w=100.0)
-    tracker = Tracker(region="FR", meters=[meter], clock=clock, store=store, interval_s=0.05).start()
+    tracker = track(region="FR", meters=[meter], clock=clock, store=store, interval_s=0.05).start()
     clock.advance(4.0)
     tracker.snapshot()
     time.sleep(0.2)  # the sampler reads 400 J
@@ -184,7 +184,7 @@ def test_exception_in_the_block_stores_failed_and_propagates(clock: FakeClock, s
 
 def test_flushes_totals_and_samples_while_running(clock: FakeClock, store: SQLStore) -> None:
     meters = two_meters(clock)
-    tracker = Tracker(
+    tracker = track(
         region="FR", meters=meters, clock=clock, store=store, interval_s=0.05, flush_interval_s=5.0
     ).start()
     assert tracker.id is not None
@@ -213,7 +213,7 @@ def test_flushes_totals_and_samples_while_running(clock: FakeClock, store: SQLSt
 
 
 def test_misuse_is_a_tracker_error(clock: FakeClock, store: SQLStore) -> None:
-    tracker = Tracker(region="FR", meters=two_meters(clock), clock=clock, store=store)
+    tracker = track(region="FR", meters=two_meters(clock), clock=clock, store=store)
     with pytest.raises(TrackerError, match="not started"):
         tracker.stop()
     with pytest.raises(TrackerError):
@@ -231,7 +231,7 @@ def test_bad_options_are_usage_errors(clock: FakeClock) -> None:
 
     for kwargs in ({"interval_s": 0.01}, {"pue": 0.9}, {"scope": "galaxy"}, {"flush_interval_s": 0.0}):
         with pytest.raises(InvalidValueError):
-            Tracker(region="FR", meters=two_meters(clock), clock=clock, **kwargs)  # type: ignore[arg-type]
+            track(region="FR", meters=two_meters(clock), clock=clock, **kwargs)  # type: ignore[arg-type]
 
 
 def test_opens_and_closes_its_own_store_from_db_url(clock: FakeClock, tmp_path: Path) -> None:

@@ -39,14 +39,14 @@ def run_demo(args: argparse.Namespace) -> int:
     from mlfootprint.demo import DEFAULT, QUICK, ProgressBar, train_mlp
     from mlfootprint.store import open_store
     from mlfootprint.tracking.summary import format_summary
-    from mlfootprint.tracking.tracker import Tracker
+    from mlfootprint.tracking.tracker import track
 
     cfg = QUICK if args.quick else DEFAULT
     if args.epochs is not None:
         cfg = replace(cfg, epochs=args.epochs)
     store = open_store(args.db)
     try:
-        tracker = Tracker(project="demo", name="numpy-mlp", region=args.region, store=store, tags={
+        tracker = track(project="demo", name="numpy-mlp", region=args.region, store=store, tags={
             "model": f"MLP {cfg.n_features}-{cfg.hidden}-{cfg.n_classes}",
             "data": f"synthetic {cfg.n_train} samples",
             "epochs": str(cfg.epochs),

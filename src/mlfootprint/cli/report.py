@@ -76,6 +76,53 @@ def _plot_images(
     return images, []
 
 
+def job_record(runs: Any) -> Any:
+    """A job's total as one run record (see ``mlfootprint.tracking.jobs``)."""
+    from mlfootprint.tracking.jobs import summarise_job
+
+    return summarise_job(runs).record
+
+
+def job_samples(store: Any, runs: Any, job: Any) -> list[Any]:
+    """Every rank's samples on the job's clock, each meter named as in the job's components."""
+    from dataclasses import replace
+
+    out: list[Any] = []
+    for r in runs:
+        offset_s = (r.started_at - job.started_at).total_seconds()
+        prefix = f"{r.node}/rank{r.rank}/"
+        out.extend(
+            replace(s, meter_id=prefix + s.meter_id, t_s=s.t_s + offset_s) for s in store.samples(r.id)
+        )
+    return sorted(out, key=lambda s: (s.t_s, s.meter_id))
+
+
+def job_fact(record: Any) -> Any:
+    """The statement's line naming the job, its ranks and nodes (shown in every format)."""
+    from mlfootprint.report.statement import Fact
+
+    job = record.extra.get("job", {})
+    nodes = job.get("nodes", [])
+    value = (
+        f"{record.job_id}: {len(job.get('runs', []))} of {record.world_size} ranks on {len(nodes)} node(s) "
+        f"({', '.join(nodes)}), {job.get('status')}"
+    )
+    return Fact(label="Distributed job", value=value, source="sum of the ranks' runs, each joule once")
+
+
+def job_notes(record: Any) -> list[str]:
+    """What a job's statement says about its ranks and nodes."""
+    job = record.extra.get("job", {})
+    nodes = job.get("nodes", [])
+    notes = [
+        f"Job {record.job_id}: {len(job.get('runs', []))} rank run(s) of {record.world_size} on "
+        f"{len(nodes)} node(s) ({', '.join(nodes)}), status {job.get('status')}; "
+        "each joule counted once (node-level meters read by local rank 0, each GPU by its rank)."
+    ]
+    notes.extend(f"Partial: {m}" for m in job.get("missing", []))
+    return notes
+
+
 def _handle(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -102,11 +149,16 @@ def _handle(args: argparse.Namespace) -> int:
 
         store = open_store(args.db)
         try:
-            run = store.get_run(args.run_id)
-            samples = store.samples(run.id) if (args.plots or args.format == "html") else []
+            job_runs = store.job_runs(args.run_id)
+            run = job_record(job_runs) if job_runs else store.get_run(args.run_id)
+            samples: list[Any] = []
+            if args.plots or args.format == "html":
+                samples = job_samples(store, job_runs, run) if job_runs else store.samples(run.id)
         finally:
             store.close()
         st = statement_from_run(run, tables=_tables())
+        if job_runs:
+            st = replace(st, facts=(*st.facts, job_fact(run)), notes=(*st.notes, *job_notes(run)))
         run_doc = run_to_dict(run)
         if args.plots or args.format == "html":
             images, notes = _plot_images(run, samples, args.plots, embed=args.format == "html")

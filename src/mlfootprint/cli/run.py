@@ -161,6 +161,12 @@ def register(subparsers: Any) -> None:
         help="push the run's metrics to this Pushgateway (start, every 10 s, end)",
     )  # fmt: skip
     add_db_arg(parser)
+    parser.add_argument(
+        "--job", default=None, metavar="ID", help="the job this run belongs to (wins over torchrun/Slurm/MPI)"
+    )
+    parser.add_argument(
+        "--node", default=None, metavar="NAME", help="this node's name in the job (default: the host name)"
+    )
     parser.add_argument("--json-out", default=None, metavar="FILE", help="also write the run record as JSON")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
     parser.set_defaults(func=run_command)
@@ -252,6 +258,7 @@ def _tracker(
     *,
     export: bool,
 ) -> Any:
+    from mlfootprint.tracking.options import TrackerOptions
     from mlfootprint.tracking.tracker import Tracker
 
     sinks: list[Any] = []
@@ -267,13 +274,14 @@ def _tracker(
                 file=sys.stderr,
             )
 
-    return Tracker(
+    options = TrackerOptions(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
-        interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, store=store,
-        command=cmd, clock=deps.clock, meters=deps.meters(deps.clock) if deps.meters else None,
+        interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
-        sinks=sinks,
+        job=args.job, node=args.node,
     )  # fmt: skip
+    meters = deps.meters(deps.clock) if deps.meters else None
+    return Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
 
 
 def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:

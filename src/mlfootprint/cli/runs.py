@@ -40,7 +40,9 @@ def register(subparsers: Any) -> None:
     lister.set_defaults(func=_list)
 
     shower = sub.add_parser("show", help="one run: energy per component, CO2e and their sources, phases")
-    shower.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of at least 6 characters")
+    shower.add_argument(
+        "run_id", metavar="ID", help="run id or job id, or a unique prefix of at least 6 characters"
+    )
     add_db_arg(shower)
     add_format_arg(shower)
     shower.set_defaults(func=_show)
@@ -90,9 +92,17 @@ def _show(args: argparse.Namespace) -> int:
     _merge_outer_options(args)
     store = open_store(args.db)
     try:
-        run = store.get_run(args.run_id)
+        job_runs = store.job_runs(args.run_id)
+        run = None if job_runs else store.get_run(args.run_id)
     finally:
         store.close()
+    if run is None:
+        from mlfootprint.cli.jobview import format_job, job_to_dict
+        from mlfootprint.tracking.jobs import summarise_job
+
+        job = summarise_job(job_runs)
+        print_json(job_to_dict(job)) if args.format == "json" else print(format_job(job))
+        return 0
     if args.format == "json":
         print_json(run_to_dict(run))
     else:
@@ -249,6 +259,13 @@ def format_run(run: RunRecord) -> str:
         out.append(f"  command     {shlex.join(run.command)}")
     if run.tags:
         out.append(f"  tags        {', '.join(f'{k}={v}' for k, v in run.tags.items())}")
+    if run.job_id and run.rank is not None:
+        out.append(
+            f"  job         {run.job_id}: rank {run.rank} of {run.world_size}, local rank {run.local_rank} "
+            f"on node {run.node} ({run.launcher})"
+        )
+    if run.error_type:
+        out.append(f"  error       {run.error_type}: {run.error_message}")
     out.append("")
     out.append(f"IT energy (before PUE): {energy_text(run.it_energy_j)}")
     for c in run.components:

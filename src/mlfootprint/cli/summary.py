@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
         "a tuning sweep, the whole project. Intervals are sums of the runs' bounds.",
     )
     _add_common(s)
-    s.add_argument("--by", metavar="KEY", help="group by project, name, day or tag:KEY (e.g. tag:sweep)")
+    s.add_argument("--by", metavar="KEY", help="group by project, name, day, job or tag:KEY (e.g. tag:sweep)")
     s.add_argument(
         "--plot",
         metavar="FILE",

@@ -1,8 +1,9 @@
-"""Training-framework callbacks (each framework imported only when its callback is made).
+"""Training-framework callbacks; each module imports its framework when it is imported.
 
-* ``mlfootprint.integrations.lightning.lightning_callback(**track_kwargs)``: PyTorch Lightning.
-* ``mlfootprint.integrations.transformers.transformers_callback(**track_kwargs)``: Hugging Face Trainer.
+* ``mlfootprint.integrations.lightning.MlfootprintCallback(**track_kwargs)``: PyTorch Lightning.
+* ``mlfootprint.integrations.transformers.track_trainer(trainer, **track_kwargs)``: Hugging Face Trainer.
+* ``mlfootprint.integrations.keras.MlfootprintCallback(**track_kwargs)``: Keras 3 (any backend).
 
-``track_kwargs`` are those of ``mlfootprint.tracking.tracker.Tracker`` (``project``, ``name``,
-``region``, ``pue``, ``tags``, ``db``, ...).
+``track_kwargs`` are those of ``mlfootprint.track`` (``project``, ``name``, ``region``, ``pue``,
+``tags``, ``db``, ``job``, ...). The shared logic is ``mlfootprint.integrations._hooks.TrackingHooks``.
 """

@@ -1,10 +1,20 @@
-"""The framework-free part of the training callbacks: when to start, phase and stop a tracker."""
+"""The framework-free part of the training callbacks: when to start, phase, log and stop a run.
+
+Each framework module (``lightning``, ``transformers``, ``keras``) is a thin adapter that calls these
+hooks. The hooks are picklable (Lightning's ``ddp_spawn`` pickles its callbacks): they hold only the
+tracker options, and a running tracker is never pickled.
+
+Extension points, one place each for every framework:
+
+* ``on_batch_end(**work)`` — called after every training batch (work counts go here);
+* ``should_stop()`` — asked after every batch; True makes the framework stop training gracefully.
+"""
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -13,10 +23,11 @@ from mlfootprint.units import kg_from_g, kwh_from_j
 
 if TYPE_CHECKING:
     from mlfootprint.records import PhaseRecord, RunRecord, RunStatus
+    from mlfootprint.tracking.job import JobIdentity
     from mlfootprint.tracking.phases import Phase
     from mlfootprint.tracking.tracker import Tracker
 
-__all__ = ["run_metrics"]
+__all__ = ["TrackingHooks", "epoch_metrics", "run_metrics"]
 
 logger = logging.getLogger(__name__)
 
@@ -38,99 +49,168 @@ def run_metrics(record: RunRecord, prefix: str = "mlfootprint/") -> dict[str, fl
     return metrics
 
 
-class _TrackingHooks:
-    """Start a ``Tracker`` at train start, one phase per epoch, stop at train end or on an exception.
+def epoch_metrics(phase: PhaseRecord, run: RunRecord, prefix: str = "mlfootprint/") -> dict[str, float]:
+    """An epoch's facility energy and CO2e (its IT energy x the run's PUE and intensity), and the run's."""
+    energy_j = phase.energy_j * run.pue
+    return {
+        f"{prefix}epoch_energy_kwh": kwh_from_j(energy_j),
+        f"{prefix}epoch_co2e_kg": kg_from_g(kwh_from_j(energy_j) * run.intensity_g_per_kwh),
+        f"{prefix}energy_kwh": kwh_from_j(run.energy_j),
+        f"{prefix}co2e_kg": kg_from_g(run.co2e_g),
+    }
 
-    Each training (``fit``/``train`` call) is its own run. The tracker's options are checked when the
-    hooks are made, so a bad region or PUE fails before training starts.
+
+class TrackingHooks:
+    """Start a run when a stage starts (``fit``, ``validate``, ``test``, ``predict``, ``train``), one
+    phase per stage and per epoch, stop when the stage that started the run ends or raises.
 
     Args:
-        make_tracker: builds a new, unstarted tracker (``lambda: Tracker(**track_kwargs)``).
+        track_kwargs: the keywords of ``mlfootprint.track`` (checked now: a bad region or PUE fails
+            before training starts).
     """
 
-    def __init__(self, make_tracker: Callable[[], Tracker]) -> None:
-        self._make = make_tracker
-        self._next: Tracker | None = make_tracker()
+    def __init__(self, **track_kwargs: Any) -> None:
+        from mlfootprint.tracking.tracker import track
+
+        self.track_kwargs = dict(track_kwargs)
+        track(**self.track_kwargs)  # resolve the options now; the tracker made here is not started
         self.tracker: Tracker | None = None
-        self._phase: Phase | None = None
+        self.result: RunRecord | None = None
+        self._stage: str | None = None
+        self._stage_phase: Phase | None = None
+        self._epoch_phase: Phase | None = None
+        self._nested: dict[str, Phase] = {}
 
-    @classmethod
-    def from_kwargs(cls, **track_kwargs: Any) -> _TrackingHooks:
-        """Hooks whose trackers are ``Tracker(**track_kwargs)``."""
-        from mlfootprint.tracking.tracker import Tracker
+    def __getstate__(self) -> dict[str, Any]:
+        if self.running:
+            raise TrackerError("a running mlfootprint callback cannot be pickled; pickle it before training")
+        return {"track_kwargs": self.track_kwargs, "result": self.result}
 
-        return cls(lambda: Tracker(**track_kwargs))
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.track_kwargs = state["track_kwargs"]
+        self.result = state["result"]
+        self.tracker, self._stage, self._stage_phase, self._epoch_phase = None, None, None, None
+        self._nested = {}
 
     @property
     def running(self) -> bool:
         return self.tracker is not None and self.tracker.result is None
 
-    def on_train_start(self) -> Tracker:
-        """Start a new run (or keep the running one, if train start is signalled twice)."""
-        if self.tracker is not None and self.tracker.result is None:
-            return self.tracker
-        tracker = self._next if self._next is not None else self._make()
-        self._next = None
-        tracker.start()
-        self.tracker = tracker
-        logger.info("mlfootprint: tracking run %s", tracker.id)
-        return tracker
+    # -- stages ------------------------------------------------------------------------------------
+
+    def on_stage_start(self, stage: str, *, placement: JobIdentity | None = None) -> Tracker:
+        """Start a run for ``stage`` and open the phase named ``stage``.
+
+        A stage that starts while another runs (validation inside ``fit``) is a phase nested in the
+        open one (``epoch-3 > validate``), ended by its own ``on_stage_end``.
+        """
+        from mlfootprint.tracking.tracker import track
+
+        if not self.running:
+            kwargs = dict(self.track_kwargs)
+            kwargs.setdefault("name", stage)
+            if placement is not None:
+                kwargs["placement"] = placement
+            made = track(**kwargs)
+            self.tracker = made.start()
+            self._stage = stage
+            logger.info("mlfootprint: tracking run %s (%s)", made.id, stage)
+        assert self.tracker is not None
+        if self._stage_phase is None:
+            self._stage_phase = self.tracker.phase(stage).__enter__()
+        elif stage != self._stage and stage not in self._nested:
+            self._nested[stage] = self.tracker.phase(stage).__enter__()
+        return self.tracker
+
+    def on_stage_end(self, stage: str) -> RunRecord | None:
+        """Close the stage's phase; stop the run (``finished``) when this stage started it."""
+        if not self.running:
+            return None
+        nested = self._nested.pop(stage, None)
+        if nested is not None:
+            nested.__exit__(None, None, None)
+            return None
+        if stage != self._stage:
+            return None
+        return self._stop("finished")
+
+    def on_exception(self, exc: BaseException) -> RunRecord | None:
+        """Stop the run as ``failed`` (``interrupted`` for Ctrl-C) with the exception's type and message.
+
+        Never hides the training's own error: a failure to save is a warning.
+        """
+        status: RunStatus = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
+        try:
+            return self._stop(status, exc)
+        except TrackerError as error:
+            warnings.warn(str(error), RuntimeWarning, stacklevel=2)
+            return None
+
+    # -- epochs and batches ------------------------------------------------------------------------
 
     def on_epoch_start(self, epoch: int) -> None:
         """Open the phase ``epoch-N`` (ending the previous epoch's phase if it is still open)."""
         if not self.running:
             return
-        self._end_phase()
+        self._end_epoch()
         assert self.tracker is not None
         phase = self.tracker.phase(f"epoch-{epoch}")
         phase.__enter__()
-        self._phase = phase
+        self._epoch_phase = phase
 
     def on_epoch_end(self) -> PhaseRecord | None:
         """End the open epoch's phase and return its record."""
-        return self._end_phase()
+        return self._end_epoch()
 
-    def on_train_end(self) -> RunRecord | None:
-        """Stop the run as ``finished`` and return its record (``None`` when nothing was running)."""
-        return self._stop("finished")
+    def epoch_metrics(self, phase: PhaseRecord | None) -> dict[str, float]:
+        """The metrics to log for an epoch just ended (empty when nothing is running)."""
+        if phase is None or not self.running:
+            return {}
+        assert self.tracker is not None
+        return epoch_metrics(phase, self.tracker.snapshot())
 
-    def on_exception(self, exc: BaseException) -> RunRecord | None:
-        """Stop the run as ``failed`` (``interrupted`` for Ctrl-C); never hides the training's error."""
-        status: RunStatus = "interrupted" if isinstance(exc, KeyboardInterrupt) else "failed"
-        try:
-            return self._stop(status)
-        except TrackerError as error:
-            warnings.warn(str(error), RuntimeWarning, stacklevel=2)
-            return None
+    def on_batch_end(self, **work: int) -> None:
+        """After every training batch (``samples=``, ``tokens=`` when the framework knows them)."""
+
+    def should_stop(self) -> bool:
+        """Whether training should stop now (asked after every batch); never, for now."""
+        return False
+
+    # -- guard -------------------------------------------------------------------------------------
 
     @contextmanager
-    def guard(self) -> Iterator[None]:
-        """Stop the run as failed when the block raises (for trainers with no exception hook)."""
+    def guard(self) -> Iterator[TrackingHooks]:
+        """Stop the run as failed when the block raises (for trainers with no exception hook).
+
+        Yields the hooks: after the block, ``result`` holds the run's record, failed or finished.
+        """
         try:
-            yield
+            yield self
         except BaseException as exc:
             if self.running:
                 self.on_exception(exc)
             raise
 
-    def _end_phase(self) -> PhaseRecord | None:
-        phase, self._phase = self._phase, None
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _end_epoch(self) -> PhaseRecord | None:
+        phase, self._epoch_phase = self._epoch_phase, None
         if phase is None or not self.running:
             return None
         phase.__exit__(None, None, None)
         return phase.record
 
-    def _stop(self, status: RunStatus) -> RunRecord | None:
+    def _stop(self, status: RunStatus, error: BaseException | None = None) -> RunRecord | None:
         if not self.running:
             return None
         assert self.tracker is not None
-        self._end_phase()
-        record = self.tracker.stop(status=status)
+        self._end_epoch()
+        self._stage_phase = self._stage = None  # phases still open are closed by stop()
+        self._nested = {}
+        record = self.tracker.stop(status=status, error=error)
+        self.result = record
         logger.info(
             "mlfootprint: run %s %s: %.4g kWh, %.4g kg CO2e",
-            record.id,
-            status,
-            kwh_from_j(record.energy_j),
-            kg_from_g(record.co2e_g),
-        )
+            record.id, status, kwh_from_j(record.energy_j), kg_from_g(record.co2e_g),
+        )  # fmt: skip
         return record

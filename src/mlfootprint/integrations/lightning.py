@@ -1,28 +1,31 @@
-"""A PyTorch Lightning callback that tracks each ``fit`` as a run, one phase per training epoch.
+"""A PyTorch Lightning callback: each ``fit``/``validate``/``test``/``predict`` call is a run, with a
+phase for the stage and one per training epoch; energy and CO2e reach the Trainer's loggers every epoch.
 
 ::
 
-    from mlfootprint.integrations.lightning import lightning_callback
+    from mlfootprint.integrations.lightning import MlfootprintCallback
 
-    trainer = lightning.Trainer(callbacks=[lightning_callback(project="bert", region="FR")])
+    trainer = lightning.Trainer(strategy="ddp_spawn", devices=2, callbacks=[MlfootprintCallback(region="FR")])
     trainer.fit(model)
 
-Lightning is imported only when ``lightning_callback`` is called (``pip install lightning``; the older
-``pytorch_lightning`` package works too).
+Importing this module imports Lightning (``pip install lightning``; the older ``pytorch_lightning``
+package works too). The callback is a module-level class holding only its options, so it pickles
+(``ddp_spawn``). Under DDP every rank tracks its own run of one job: the ranks share one job id
+(broadcast from rank 0), node-level meters are read once per node and each GPU by its rank
+(``docs/distributed.md``); the logged values are summed over the ranks, so they are the job's.
 """
 
 from __future__ import annotations
 
+import importlib
+import os
+import socket
 from typing import Any
 
-from mlfootprint.integrations._hooks import _TrackingHooks, missing_framework, run_metrics
-
-__all__ = ["lightning_callback", "log_run"]
+from mlfootprint.integrations._hooks import TrackingHooks, missing_framework, run_metrics
 
 
 def _callback_base() -> type[Any]:
-    import importlib
-
     for module in ("lightning.pytorch", "pytorch_lightning"):
         try:
             base: type[Any] = importlib.import_module(module).Callback
@@ -32,61 +35,104 @@ def _callback_base() -> type[Any]:
     raise missing_framework("PyTorch Lightning", "lightning")
 
 
-def log_run(trainer: Any, record: Any) -> None:
-    """Log the run id and its energy and CO2e to every logger of ``trainer`` (if it has any)."""
-    loggers = list(getattr(trainer, "loggers", None) or [])
-    step = int(getattr(trainer, "global_step", 0) or 0)
-    for log in loggers:
-        log.log_hyperparams({"mlfootprint_run_id": record.id})
-        log.log_metrics(run_metrics(record), step=step)
+_Base: type[Any] = _callback_base()
+
+__all__ = ["MlfootprintCallback", "lightning_callback", "placement_of"]
 
 
-def lightning_callback(**track_kwargs: Any) -> Any:
-    """A ``lightning.pytorch.Callback`` that tracks training with ``Tracker(**track_kwargs)``.
+def placement_of(trainer: Any, *, job: str | None = None, node: str | None = None) -> Any:
+    """This process's place in the job as the Trainer knows it (None for one process).
 
-    The run starts at ``on_train_start`` and stops at ``on_train_end`` (``failed`` from
-    ``on_exception``); each training epoch is a phase ``epoch-N``. Only the first process on each node
-    (local rank 0) measures, as the meters see the whole machine. At the end the run id, energy and
-    CO2e go to the trainer's loggers; the record is the callback's ``result``.
-
-    Raises:
-        MlfootprintError: Lightning is not installed.
-        UsageError: a bad tracker option (unknown region, PUE below 1, ...).
+    The job id is the launcher's (torchrun, Slurm) when there is one, else a new id broadcast from
+    rank 0 (``ddp_spawn`` and ``ddp`` children carry no launcher variables of their own).
     """
-    base = _callback_base()
-    hooks = _TrackingHooks.from_kwargs(**track_kwargs)
+    from mlfootprint.store import new_run_id
+    from mlfootprint.tracking.job import JobIdentity, detect_job
 
-    class MlfootprintCallback(base):  # type: ignore[misc, valid-type]
-        """Tracks energy and CO2e of training (mlfootprint)."""
+    found = detect_job(os.environ, hostname=socket.gethostname(), job=job, node=node)
+    world = int(getattr(trainer, "world_size", 1) or 1)
+    if world <= 1:
+        return None if found.job_id is None else found
+    job_id = found.job_id or f"lightning-{new_run_id()}"
+    job_id = str(trainer.strategy.broadcast(job_id, src=0))
+    return JobIdentity(
+        job_id=job_id,
+        launcher=found.launcher if found.job_id else "lightning",
+        job_source=found.job_source if found.job_id else "broadcast from rank 0 by Lightning",
+        node=found.node,
+        rank=int(trainer.global_rank),
+        local_rank=int(trainer.local_rank),
+        world_size=world,
+        local_world_size=max(1, len(getattr(trainer, "device_ids", []) or [])),
+        node_rank=int(getattr(trainer, "node_rank", 0) or 0),
+    )
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.hooks = hooks
-            self.result: Any = None
 
-        @staticmethod
-        def _measures(trainer: Any) -> bool:
-            return int(getattr(trainer, "local_rank", 0) or 0) == 0
+def _stage_name(stage: Any) -> str:
+    """``"fit"``, ``"validate"``, ``"test"`` or ``"predict"`` (Lightning passes a string enum)."""
+    return str(getattr(stage, "value", stage))
 
-        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
-            if self._measures(trainer):
-                self.hooks.on_train_start()
 
-        def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
-            self.hooks.on_epoch_start(int(trainer.current_epoch))
+class MlfootprintCallback(_Base):  # type: ignore[misc]
+    """Tracks the energy and CO2e of each Trainer call (mlfootprint); options as ``mlfootprint.track``.
 
-        def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
-            self.hooks.on_epoch_end()
+    ``result`` is the record of the last run (also after a failure).
+    """
 
-        def on_train_end(self, trainer: Any, pl_module: Any) -> None:
-            record = self.hooks.on_train_end()
-            if record is not None:
-                self.result = record
-                log_run(trainer, record)
+    def __init__(self, **track_kwargs: Any) -> None:
+        super().__init__()
+        self.hooks = TrackingHooks(**track_kwargs)
 
-        def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
-            record = self.hooks.on_exception(exception)
-            if record is not None:
-                self.result = record
+    @property
+    def result(self) -> Any:
+        return self.hooks.result
 
-    return MlfootprintCallback()
+    # stages: one run per Trainer call
+    def setup(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        kwargs = self.hooks.track_kwargs
+        placement = placement_of(trainer, job=kwargs.get("job"), node=kwargs.get("node"))
+        self.hooks.on_stage_start(_stage_name(stage), placement=placement)
+
+    def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:
+        self.hooks.on_stage_end(_stage_name(stage))
+
+    def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        self.hooks.on_exception(exception)
+
+    # epochs: a phase each, logged through the Trainer's loggers (summed over ranks)
+    def on_train_epoch_start(self, trainer: Any, pl_module: Any) -> None:
+        self.hooks.on_epoch_start(int(trainer.current_epoch))
+
+    def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        metrics = self.hooks.epoch_metrics(self.hooks.on_epoch_end())
+        for name, value in metrics.items():
+            pl_module.log(name, value, on_step=False, on_epoch=True, sync_dist=True, reduce_fx="sum")
+
+    # batches: the one place for work counts and for stopping early
+    def on_train_batch_end(
+        self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
+    ) -> None:
+        self.hooks.on_batch_end()
+        if self.hooks.should_stop():
+            trainer.should_stop = True
+
+    def on_train_end(self, trainer: Any, pl_module: Any) -> None:
+        tracker = self.hooks.tracker
+        if tracker is None or tracker.result is not None:
+            return
+        metrics = run_metrics(tracker.snapshot())
+        if int(getattr(trainer, "world_size", 1) or 1) > 1:
+            import torch
+
+            metrics = {
+                k: float(trainer.strategy.reduce(torch.tensor(v), reduce_op="sum"))
+                for k, v in metrics.items()
+            }
+        step = int(getattr(trainer, "global_step", 0) or 0)
+        for log in list(getattr(trainer, "loggers", None) or []):
+            log.log_metrics(metrics, step=step)
+
+
+def lightning_callback(**track_kwargs: Any) -> MlfootprintCallback:
+    """``MlfootprintCallback(**track_kwargs)`` (kept for existing code)."""
+    return MlfootprintCallback(**track_kwargs)

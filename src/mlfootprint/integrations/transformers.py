@@ -1,87 +1,132 @@
-"""A Hugging Face ``TrainerCallback`` that tracks each ``train()`` as a run, one phase per epoch.
+"""A Hugging Face ``TrainerCallback``: each ``train()`` is a run, one phase per epoch, and the energy and
+CO2e so far go into every log the Trainer writes, so every ``report_to`` logger receives them.
 
 ::
 
-    from mlfootprint.integrations.transformers import transformers_callback
+    from mlfootprint.integrations.transformers import track_trainer
 
-    callback = transformers_callback(project="bert", region="FR")
-    trainer = Trainer(model=model, args=args, train_dataset=data, callbacks=[callback])
-    with callback.guard():  # the Trainer has no exception hook: this stops the run as failed
+    trainer = Trainer(model=model, args=args, train_dataset=data)
+    callback = track_trainer(trainer, project="bert", region="FR")
+    with callback.guard():  # the Trainer calls no callback when training raises
         trainer.train()
+    print(callback.result.co2e_g)
 
-``transformers`` is imported only when ``transformers_callback`` is called (``pip install transformers``).
+How the values travel: the Trainer's ``log()`` appends a copy of each log to ``state.log_history`` and
+then calls every callback's ``on_log`` with the same ``logs`` dict, in the order of its callback list.
+The callback adds ``mlfootprint/energy_kwh``, ``mlfootprint/co2e_kg`` (and, after an epoch,
+``mlfootprint/epoch_energy_kwh`` and ``mlfootprint/epoch_co2e_kg``) to that dict and to the matching
+``log_history`` entry, which is what checkpoints save in ``trainer_state.json``. The loggers
+(TensorBoard, W&B, MLflow, ...) see the values only when they come *after* this callback:
+``track_trainer`` (or ``callback.attach(trainer)``) puts it first. Passed in ``callbacks=[...]`` it
+comes after them, and only ``log_history`` gets the values.
+
+Under ``torchrun`` / ``accelerate launch`` every rank tracks its own run of one job (node-level meters
+once per node, each GPU by its rank); the logged values are summed over the ranks when
+``torch.distributed`` is initialised, so they are the job's.
+
+``transformers`` is imported with this module (``pip install transformers``).
 """
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
-from mlfootprint.integrations._hooks import _TrackingHooks, missing_framework, run_metrics
+from mlfootprint.integrations._hooks import TrackingHooks, missing_framework, run_metrics
 
-__all__ = ["log_run", "transformers_callback"]
+try:
+    _Base: type[Any] = importlib.import_module("transformers").TrainerCallback
+except ImportError:
+    raise missing_framework("Hugging Face Transformers", "transformers") from None
 
-
-def _callback_base() -> type[Any]:
-    import importlib
-
-    try:
-        base: type[Any] = importlib.import_module("transformers").TrainerCallback
-    except ImportError:
-        raise missing_framework("Hugging Face Transformers", "transformers") from None
-    return base
+__all__ = ["MlfootprintCallback", "track_trainer", "transformers_callback"]
 
 
-def log_run(state: Any, record: Any) -> None:
-    """Append the run id, energy and CO2e to the trainer state's ``log_history`` (the Trainer's log)."""
-    history = getattr(state, "log_history", None)
-    if history is None:
-        return
-    entry: dict[str, Any] = {"mlfootprint_run_id": record.id, **run_metrics(record)}
-    entry["step"] = int(getattr(state, "global_step", 0) or 0)
-    history.append(entry)
+def _sum_over_ranks(values: dict[str, float]) -> dict[str, float]:
+    """``values`` summed over the ranks when torch.distributed runs (every rank logs at the same steps)."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    dist = getattr(torch, "distributed", None)
+    if torch is None or dist is None or not (dist.is_available() and dist.is_initialized()):
+        return values
+    if dist.get_world_size() <= 1:
+        return values
+    device = "cuda" if dist.get_backend() == "nccl" else "cpu"
+    keys = sorted(values)
+    tensor = torch.tensor([values[k] for k in keys], dtype=torch.float64, device=device)
+    dist.all_reduce(tensor)
+    return dict(zip(keys, (float(v) for v in tensor.tolist()), strict=True))
 
 
-def transformers_callback(**track_kwargs: Any) -> Any:
-    """A ``transformers.TrainerCallback`` that tracks training with ``Tracker(**track_kwargs)``.
+class MlfootprintCallback(_Base):  # type: ignore[misc]
+    """Tracks the energy and CO2e of ``Trainer.train()`` (mlfootprint); options as ``mlfootprint.track``."""
 
-    The run starts at ``on_train_begin`` and stops at ``on_train_end``; each epoch is a phase
-    ``epoch-N``. Only the local main process measures. The Trainer calls no callback when training
-    raises, so wrap ``trainer.train()`` in ``callback.guard()`` to store such a run as ``failed``
-    (otherwise it stays ``running`` with its last heartbeat). The record is the callback's ``result``.
+    def __init__(self, **track_kwargs: Any) -> None:
+        super().__init__()
+        self.hooks = TrackingHooks(**track_kwargs)
+        self._pending: dict[str, float] = {}
 
-    Raises:
-        MlfootprintError: transformers is not installed.
-        UsageError: a bad tracker option (unknown region, PUE below 1, ...).
-    """
-    base = _callback_base()
-    hooks = _TrackingHooks.from_kwargs(**track_kwargs)
+    @property
+    def result(self) -> Any:
+        """The record of the last run (also after a failure inside ``guard()``)."""
+        return self.hooks.result
 
-    class MlfootprintCallback(base):  # type: ignore[misc, valid-type]
-        """Tracks energy and CO2e of training (mlfootprint)."""
+    def guard(self) -> Any:
+        """A context manager that stores the run as failed, with its cause, when the block raises."""
+        return self.hooks.guard()
 
-        def __init__(self) -> None:
-            super().__init__()
-            self.hooks = hooks
-            self.result: Any = None
+    def attach(self, trainer: Any) -> MlfootprintCallback:
+        """Put this callback first in ``trainer``'s callbacks, so every logger sees its values."""
+        callbacks = trainer.callback_handler.callbacks
+        if self in callbacks:
+            callbacks.remove(self)
+        callbacks.insert(0, self)
+        return self
 
-        def guard(self) -> Any:
-            """A context manager that stops the run as failed when the block raises."""
-            return self.hooks.guard()
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.hooks.on_stage_start("train")
 
-        def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            if getattr(state, "is_local_process_zero", True):
-                self.hooks.on_train_start()
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.hooks.on_epoch_start(int(state.epoch or 0))
 
-        def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.hooks.on_epoch_start(int(state.epoch or 0))
+    def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._pending = self.hooks.epoch_metrics(self.hooks.on_epoch_end())
 
-        def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            self.hooks.on_epoch_end()
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.hooks.on_batch_end()  # the one place for work counts and for stopping early
+        if self.hooks.should_stop():
+            control.should_training_stop = True
 
-        def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            record = self.hooks.on_train_end()
-            if record is not None:
-                self.result = record
-                log_run(state, record)
+    def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
+        tracker = self.hooks.tracker
+        if logs is None or tracker is None or tracker.result is not None:
+            return
+        values = {**run_metrics(tracker.snapshot()), **self._pending}
+        values.pop("mlfootprint/duration_s", None)
+        values = _sum_over_ranks(values)
+        self._pending = {}
+        logs.update(values)
+        history = getattr(state, "log_history", None)
+        if history:
+            history[-1].update(values)
 
-    return MlfootprintCallback()
+    def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        record = self.hooks.on_stage_end("train")
+        history = getattr(state, "log_history", None)
+        if record is not None and history is not None:
+            entry: dict[str, Any] = {"mlfootprint_run_id": record.id, **run_metrics(record)}
+            entry["step"] = int(getattr(state, "global_step", 0) or 0)
+            history.append(entry)
+
+
+def track_trainer(trainer: Any, **track_kwargs: Any) -> MlfootprintCallback:
+    """Make the callback and put it first in ``trainer``'s callbacks (so every logger sees its values)."""
+    callback = MlfootprintCallback(**track_kwargs)
+    trainer.add_callback(callback)
+    return callback.attach(trainer)
+
+
+def transformers_callback(**track_kwargs: Any) -> MlfootprintCallback:
+    """``MlfootprintCallback(**track_kwargs)`` (kept for existing code)."""
+    return MlfootprintCallback(**track_kwargs)

@@ -22,9 +22,11 @@ from mlfootprint.meters.cpu_estimate import CpuEstimateProvider
 from mlfootprint.meters.dram import DramEstimateProvider
 from mlfootprint.meters.host import PsutilLike
 from mlfootprint.meters.nvml import NVMLProvider
+from mlfootprint.meters.ownership import EVERYTHING, GPU_PROVIDERS, MeterOwnership
 from mlfootprint.meters.rapl import RAPLProvider
 
 __all__ = ["MeterSet", "default_providers", "open_meters"]
+
 
 logger = logging.getLogger(__name__)
 
@@ -72,11 +74,26 @@ def default_providers(
     )
 
 
-def open_meters(providers: tuple[MeterProvider, ...], *, clock: Clock) -> MeterSet:
-    """Probe each provider in order and open the available ones (estimates only where needed)."""
+def open_meters(
+    providers: tuple[MeterProvider, ...], *, clock: Clock, ownership: MeterOwnership = EVERYTHING
+) -> MeterSet:
+    """Probe each provider in order and open the available ones (estimates only where needed).
+
+    ``ownership`` says which of them this process reads in a distributed job (see
+    ``mlfootprint.meters.ownership``): node-level providers it does not own are not opened, and of
+    the GPUs only those it owns are kept. A lone process reads everything.
+    """
     meters: list[Meter] = []
     probes: list[ProbeResult] = []
     for provider in providers:
+        if not ownership.reads_provider(provider.name):
+            probes.append(
+                ProbeResult(
+                    provider=provider.name, available=False, fix=None,
+                    reason=f"not read by this process: {ownership.reason}",
+                )
+            )  # fmt: skip
+            continue
         probe = provider.probe()
         stands_in_for = getattr(provider, "fallback_for", None)
         if stands_in_for is not None and any(m.component == stands_in_for for m in meters):
@@ -93,6 +110,16 @@ def open_meters(providers: tuple[MeterProvider, ...], *, clock: Clock) -> MeterS
             logger.debug("provider %s failed to open: %s", provider.name, exc)
             probes.append(replace(probe, available=False, reason=f"failed to open: {exc}"))
             continue
+        if provider.name in GPU_PROVIDERS:
+            kept = [m for ordinal, m in enumerate(opened) if ownership.owns_gpu(ordinal)]
+            for meter in opened:
+                if not any(meter is k for k in kept):
+                    meter.close()
+            if len(kept) < len(opened):
+                ids = ", ".join(m.meter_id for m in kept) or "none"
+                note = f"this process reads {ids} ({ownership.reason})"
+                probe = replace(probe, reason=f"{probe.reason}; {note}")
+            opened = kept
         meters.extend(opened)
         probes.append(probe)
     return MeterSet(meters=tuple(meters), probes=tuple(probes))

@@ -26,7 +26,7 @@ from mlfootprint.units import kg_from_g, kwh_from_j
 
 __all__ = ["GROUP_CHOICES", "Prices", "Total", "device_hours", "group_key", "summarise", "total_of"]
 
-GROUP_CHOICES = ("project", "name", "day", "tag:KEY")
+GROUP_CHOICES = ("project", "name", "day", "job", "tag:KEY")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,6 +96,8 @@ def group_key(by: str | None) -> Callable[[RunRecord], str]:
         return lambda run: run.project
     if by == "name":
         return lambda run: run.name or run.id
+    if by == "job":  # a job's ranks together; a run outside any job is its own group
+        return lambda run: run.job_id or run.id
     if by == "day":
         return lambda run: run.started_at.astimezone(timezone.utc).date().isoformat()
     if by.startswith("tag:") and len(by) > 4:

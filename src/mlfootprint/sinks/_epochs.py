@@ -1,7 +1,9 @@
 """What experiment trackers receive: per-epoch metrics from each top-level phase, and the run's report.
 
-An *epoch* is a top-level phase of the run (``with run.phase("epoch-3"):``, or the one the Lightning and
-Hugging Face callbacks open per epoch); nested phases are not logged. For each epoch, in display units:
+An *epoch* is a phase named ``epoch...`` at any depth (the Lightning, Keras and Hugging Face callbacks
+open ``epoch-N`` inside their ``fit`` stage phase), or any other top-level phase except the stage phases
+``fit``, ``train``, ``validate``, ``test`` and ``predict`` (``with run.phase("warmup"):``); other nested
+phases are not logged. For each epoch, in display units:
 
 * ``mlfootprint/epoch_energy_kwh``   facility energy of the epoch (IT energy of its components x PUE)
 * ``mlfootprint/epoch_co2e_g``       that energy x the run's grid intensity
@@ -37,6 +39,17 @@ def _unit_name(unit: str) -> str:
     if not name:
         raise InvalidValueError("unit", unit, "must name what is counted, e.g. 'sample' or 'token'")
     return name
+
+
+#: phases that hold epochs rather than being one
+STAGES = frozenset({"fit", "train", "validate", "test", "predict"})
+
+
+def is_epoch(phase: PhaseRecord) -> bool:
+    """Whether experiment trackers log ``phase`` as one epoch (see the module's docstring)."""
+    if phase.name.lower().startswith("epoch"):
+        return True
+    return phase.parent is None and phase.name.lower() not in STAGES
 
 
 def epoch_metrics(
@@ -133,7 +146,7 @@ class EpochSink(ABC):
         """Nothing per flush: experiment trackers are logged per epoch."""
 
     def phase(self, run: RunRecord, phase: PhaseRecord) -> None:
-        if phase.parent is not None:
+        if not is_epoch(phase):
             return
         metrics = epoch_metrics(run, phase, units=self.units_per_epoch, unit=self.unit)
         self._energy_kwh += metrics[f"{PREFIX}epoch_energy_kwh"]

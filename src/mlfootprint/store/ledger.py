@@ -284,6 +284,34 @@ class SQLStore:
 
         return self._retry("read", read)
 
+    def job_runs(self, job_id: str) -> list[RunRecord]:
+        """The runs (one per rank) of the job with this id or unique id prefix, by node then rank.
+
+        An empty list when no job matches (the caller then tries a run id); an ambiguous prefix raises
+        ``RunNotFoundError`` naming the jobs it matches.
+        """
+
+        def read() -> list[RunRecord]:
+            with self._dialect.transaction(self._conn, write=False):
+                rows = self._q(f"{SELECT_RUNS} WHERE job_id = ? ORDER BY node, rank, started_at", (job_id,))
+                if rows or len(job_id) < MIN_PREFIX_LENGTH:
+                    return self._build(rows)
+                found = self._q(
+                    "SELECT DISTINCT job_id FROM runs WHERE substr(job_id, 1, ?) = ? ORDER BY job_id LIMIT 6",
+                    (len(job_id), job_id),
+                )
+                if len(found) > 1:
+                    names = ", ".join(str(r[0]) for r in found[:5])
+                    raise RunNotFoundError(f"job id prefix {job_id!r} is ambiguous: it matches {names}")
+                if not found:
+                    return []
+                full = str(found[0][0])
+                return self._build(
+                    self._q(f"{SELECT_RUNS} WHERE job_id = ? ORDER BY node, rank, started_at", (full,))
+                )
+
+        return self._retry("read", read)
+
     def samples(self, run_id: str, meter_id: str | None = None) -> list[Sample]:
         """The run's samples in time order (then by meter), optionally of one meter."""
 

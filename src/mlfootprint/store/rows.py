@@ -128,9 +128,18 @@ def run_from_row(
         cell = v[column]
         if cell is not None and (isinstance(cell, bool) or not isinstance(cell, int)):
             raise MalformedRowError(rid, column, cell, "is not a whole number")
-    for column in ("region", "intensity_zone"):
-        if v[column] is not None and not isinstance(v[column], str):
+    for column in ("region", "intensity_zone", "job_id", "error_type", "error_message"):
+        if v.get(column) is not None and not isinstance(v[column], str):
             raise MalformedRowError(rid, column, v[column], "is not text")
+    for column in ("node", "launcher"):  # NOT NULL text, '' when unknown
+        if not isinstance(v.get(column, ""), str):
+            raise MalformedRowError(rid, column, v[column], "is not text")
+    job: dict[str, Any] = {}
+    for column in ("rank", "local_rank", "world_size"):
+        cell = v.get(column)
+        if cell is not None and (isinstance(cell, bool) or not isinstance(cell, int) or cell < 0):
+            raise MalformedRowError(rid, column, cell, "is not a whole number of at least 0")
+        job[column] = cell
     tags = _json(rid, "tags_json", v["tags_json"], dict)
     command = _json(rid, "command_json", v["command_json"], list)
     raw_assumptions = _json(rid, "assumptions_json", v["assumptions_json"], list)
@@ -158,7 +167,9 @@ def run_from_row(
         pid=v["pid"], flush_interval_s=float(flush), scope=v["scope"],
         tags={str(k): str(x) for k, x in tags.items()}, command=tuple(str(c) for c in command),
         assumptions=assumptions, extra=extra, components=components, phases=phases,
-        **numbers,
+        job_id=v.get("job_id"), node=v.get("node") or "", launcher=v.get("launcher") or "",
+        error_type=v.get("error_type"), error_message=v.get("error_message"),
+        **job, **numbers,
     )  # fmt: skip
 
 

@@ -102,6 +102,21 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        version=2,
+        description="job identity (job, node, rank) and failure cause of each run",
+        statements=(
+            "ALTER TABLE runs ADD COLUMN job_id TEXT",
+            "ALTER TABLE runs ADD COLUMN node TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE runs ADD COLUMN rank {int}",
+            "ALTER TABLE runs ADD COLUMN local_rank {int}",
+            "ALTER TABLE runs ADD COLUMN world_size {int}",
+            "ALTER TABLE runs ADD COLUMN launcher TEXT NOT NULL DEFAULT ''",
+            "ALTER TABLE runs ADD COLUMN error_type TEXT",
+            "ALTER TABLE runs ADD COLUMN error_message TEXT",
+            "CREATE INDEX runs_job ON runs (job_id, node, rank)",
+        ),
+    ),
 )
 
 #: the schema version this release writes

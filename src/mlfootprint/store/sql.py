@@ -30,6 +30,8 @@ RUN_COLUMNS: tuple[str, ...] = (
     "co2e_g_net", "pue", "pue_source", "intensity_g_per_kwh", "intensity_source", "intensity_zone",
     "intensity_resolution", "region", "hostname", "pid", "flush_interval_s", "scope",
     "tags_json", "command_json", "assumptions_json", "extra_json",
+    # migration 2: job identity and failure cause
+    "job_id", "node", "rank", "local_rank", "world_size", "launcher", "error_type", "error_message",
 )  # fmt: skip
 TIME_COLUMNS = {"started_at", "ended_at", "heartbeat_at"}
 COMPONENT_COLUMNS: tuple[str, ...] = (

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from mlfootprint.meters.base import Meter
 from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, RunStatus, Sample
 from mlfootprint.tracking.factors import Factors
+from mlfootprint.tracking.job import JobIdentity
 from mlfootprint.tracking.sampler import RawSample
 from mlfootprint.tracking.timeresolved import SeriesIntensity
 from mlfootprint.uncertainty import footprint_interval, power_range
@@ -33,6 +34,7 @@ class RunInfo:
     pid: int | None = None
     assumptions: tuple[Assumption, ...] = ()
     extra: Mapping[str, object] | None = None
+    job: JobIdentity | None = None
 
 
 def components_from_readings(
@@ -135,6 +137,7 @@ def build_record(
     merged.setdefault("interval_s", info.interval_s)
     if series is not None and not series.used:
         merged["intensity_fallback_reason"] = series.fallback_reason
+    job = info.job
     return RunRecord(
         id=info.id,
         project=info.project,
@@ -170,4 +173,10 @@ def build_record(
         intensity_resolution=resolution,
         assumptions=assumptions,
         extra=merged,
+        job_id=job.job_id if job is not None else None,
+        node=job.node if job is not None else info.hostname,
+        rank=job.rank if job is not None else None,
+        local_rank=job.local_rank if job is not None else None,
+        world_size=job.world_size if job is not None else None,
+        launcher=job.launcher if job is not None else "",
     )

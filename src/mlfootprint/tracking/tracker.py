@@ -15,9 +15,11 @@ status ``running``, a heartbeat) and its new samples to the ledger at least ever
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
 import socket
+import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -26,30 +28,29 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.clock import Clock, SystemClock
-from mlfootprint.config import load_settings
-from mlfootprint.errors import InvalidValueError, StoreError, TrackerError
+from mlfootprint.errors import MlfootprintError, StoreError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus, Sample
-from mlfootprint.tracking.factors import Factors, resolve_factors
+from mlfootprint.tracking.factors import Factors
+from mlfootprint.tracking.job import JobIdentity, detect_job
+from mlfootprint.tracking.options import TrackerOptions, resolve_options
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
 from mlfootprint.tracking.sampler import RawSample, Sampler
-from mlfootprint.tracking.saving import SaveGuard, check_options
+from mlfootprint.tracking.saving import SaveGuard
 from mlfootprint.tracking.sinks import RunSink, SinkSet, with_prometheus
 from mlfootprint.tracking.timeresolved import (
     SeriesFallbackWarning,
     SeriesTotals,
     add_batch,
-    load_series,
     series_intensity,
 )
 
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
-    from mlfootprint.reduce.schedule import StartPlan
     from mlfootprint.store import RunStore
 
-__all__ = ["Tracker", "track"]
+__all__ = ["Tracker", "TrackerOptions", "track"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,113 +62,53 @@ class Tracker:
     """Measures one run. Use as a context manager, a decorator, or with ``start()`` / ``stop()``.
 
     Args:
-        project: project the run belongs to (default: settings, else ``"default"``).
-        name: the run's name (default: the decorated function's name, else ``"run"``).
-        region: grid region for the carbon intensity (country, subnational grid or cloud region).
-        pue: a PUE number, or a datacenter/operator name whose published PUE to use.
-        tags: free-form labels stored with the run.
-        interval_s: seconds between samples (default 1 s, at least 0.05 s).
-        flush_interval_s: the run is saved at least this often while it runs (default 10 s).
-        scope: ``"machine"`` (every process) or ``"process"`` (the tracked process tree) for estimates.
-        db: the ledger's URL (``sqlite:///path`` or ``postgresql://...``); default per-user SQLite file.
+        options: the run's options (``TrackerOptions``; default: everything from the environment,
+            the config file and the defaults). ``mlfootprint.track(...)`` builds them from keywords.
         meters: meters to read instead of discovering them (the caller keeps ownership).
+        store: an open ``RunStore`` to save to instead of opening ``options.db`` (the caller keeps it).
         clock: the clock (tests pass a ``FakeClock``).
-        store: an open ``RunStore`` to save to instead of opening ``db`` (the caller keeps ownership).
         providers: meter providers to open instead of the default discovery order.
-        pid: the process whose tree ``scope="process"`` measures (default: this process); the
-            ``pid`` attribute may also be set after construction, before ``start()``.
-        command: the command line being tracked (stored with the run).
-        intensity_series: an intensity series (a CSV path, a ``SeriesSet`` or an ``IntensitySeries``);
-            when it covers the whole run, CO2e is time-resolved (each sample interval's energy at that
-            interval's intensity); otherwise the annual figure is used and the record says why.
-        zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
-        start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
-            series); the record's ``extra["schedule"]`` then compares the run with starting at once.
+        env: the environment the options and the job identity are resolved from (default ``os.environ``).
         sinks: what else receives the run while it runs (``tracking.sinks.RunSink``: Prometheus,
             MLflow, W&B, TensorBoard, ...); a failing sink is reported once and never stops the run.
-        prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
-            (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
 
-    Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file
-    (``MLFOOTPRINT_SERIES`` and ``MLFOOTPRINT_ZONE`` for the series).
+    The ``pid`` attribute (the process ``scope="process"`` measures) may be set before ``start()``.
 
     Raises:
         UnknownNameError: unknown region, datacenter or zone (before anything is measured).
-        InvalidValueError: a bad interval, PUE or scope, or a start plan without a series.
+        InvalidValueError: a start plan without a series.
         SeriesError: the series file is unreadable or malformed.
     """
 
     def __init__(
         self,
+        options: TrackerOptions | None = None,
         *,
-        project: str | None = None,
-        name: str | None = None,
-        region: str | None = None,
-        pue: float | str | None = None,
-        tags: Mapping[str, str] | None = None,
-        interval_s: float | None = None,
-        flush_interval_s: float | None = None,
-        scope: str | None = None,
-        db: str | None = None,
         meters: Sequence[Meter] | None = None,
-        clock: Clock | None = None,
         store: RunStore | None = None,
+        clock: Clock | None = None,
         providers: Sequence[MeterProvider] | None = None,
-        pid: int | None = None,
-        command: Sequence[str] = (),
-        intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
-        zone: str | None = None,
-        start_plan: StartPlan | None = None,
+        env: Mapping[str, str] | None = None,
         sinks: Sequence[RunSink] = (),
-        prometheus_port: int | None = None,
     ) -> None:
-        datacenter: str | None = None
-        pue_value: float | None = None
-        if isinstance(pue, str):
-            try:
-                pue_value = float(pue)
-            except ValueError:
-                datacenter = pue
-        elif pue is not None:
-            pue_value = float(pue)
-        check_options(pue=pue_value, interval_s=interval_s, flush_interval_s=flush_interval_s)
-        if scope is not None and scope not in ("machine", "process"):
-            raise InvalidValueError("scope", scope, "must be 'machine' or 'process'")
-        self._options: dict[str, Any] = dict(
-            project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
-            flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-            providers=providers, pid=pid, command=command, intensity_series=intensity_series, zone=zone,
-            start_plan=start_plan, sinks=sinks, prometheus_port=prometheus_port,
-        )  # fmt: skip
-        self.settings = load_settings(
-            project=project,
-            region=region,
-            pue=pue_value,
-            interval_s=interval_s,
-            flush_interval_s=flush_interval_s,
-            scope=scope,
-            db=db,
-            series=str(intensity_series) if isinstance(intensity_series, (str, Path)) else None,
-            zone=zone,
-        )
-        self.series = self._load_series(intensity_series)
-        if start_plan is not None and self.series is None:
-            raise InvalidValueError(
-                "start_plan", start_plan.start, "needs intensity_series= (the series it was planned on)"
-            )
-        self.start_plan = start_plan
-        series_zone = self.series.zone if self.series is not None else None
-        self.factors: Factors = resolve_factors(
-            self.settings, datacenter=datacenter, warn=False, series_zone=series_zone
-        )
-        self.name = name
-        self.tags = dict(tags or {})
+        self.options = options if options is not None else TrackerOptions()
+        self._env: Mapping[str, str] = os.environ if env is None else env
+        resolved = resolve_options(self.options, env=self._env)
+        self.settings = resolved.settings
+        self.series = resolved.series
+        self.factors: Factors = resolved.factors
+        self.start_plan = self.options.start_plan
+        self.name = self.options.name
+        self.tags = dict(self.options.tags)
         self._clock: Clock = clock or SystemClock()
         self._given_meters = tuple(meters) if meters is not None else None
         self._given_store = store
         self._providers = tuple(providers) if providers is not None else None
-        self.pid = pid
-        self._command = tuple(command)
+        self.pid = self.options.pid
+        self._command = tuple(self.options.command)
+        self.job: JobIdentity = self.options.placement or detect_job(
+            self._env, hostname=socket.gethostname(), job=self.options.job, node=self.options.node
+        )
         self._store: RunStore | None = None
         self._meters: tuple[Meter, ...] = ()
         self._sampler: Sampler | None = None
@@ -178,18 +119,11 @@ class Tracker:
         self._extra: dict[str, object] = {}
         self._totals = SeriesTotals()
         self._fallback_warned = False
+        self._error: tuple[str, str] | None = None
         self.id: str | None = None
         self.result: RunRecord | None = None
-        self._sinks = SinkSet(with_prometheus(sinks, prometheus_port))
+        self._sinks = SinkSet(with_prometheus(sinks, self.options.prometheus_port))
         self._saving = SaveGuard()
-
-    def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
-        spec = given if given is not None else self.settings.series
-        if spec is None and self.settings.zone:
-            from mlfootprint.intensity.embedded import embedded_series
-
-            spec = embedded_series()
-        return None if spec is None else load_series(spec, self.settings.zone)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -229,6 +163,7 @@ class Tracker:
             command=self._command,
             hostname=socket.gethostname(),
             pid=os.getpid(),
+            job=self.job,
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
         self._totals = SeriesTotals.empty(len(self._meters))
@@ -250,30 +185,44 @@ class Tracker:
             name=f"mlfootprint-sampler-{self.id[-6:]}",
         )
         self._phases = PhaseBook([m.meter_id for m in self._meters], self._sampler.read_all, clock)
+        atexit.register(self._at_exit)  # a crash that reaches the interpreter is saved with its cause
         self._sampler.start()  # its first act is a flush: the run is in the ledger from its first moment
         return self
 
     def _open_meters(self) -> tuple[Meter, ...]:
+        job = self.job
+        if job.distributed:
+            self._extra["job"] = {"source": job.job_source, "node_rank": job.node_rank,
+                                  "local_world_size": job.local_world_size}  # fmt: skip
         if self._given_meters is not None:
             meters = self._given_meters
         else:
-            from mlfootprint.meters.discovery import default_providers, open_meters
+            from mlfootprint.tracking.run_meters import open_run_meters
 
-            providers = self._providers or default_providers(
-                scope=self.settings.scope, pid=self.pid if self.pid is not None else os.getpid()
-            )
-            meter_set = open_meters(providers, clock=self._clock)
-            meters = tuple(meter_set.meters)
-            self._extra["meters_unavailable"] = [
-                f"{p.provider}: {p.reason}" for p in meter_set.probes if not p.available
-            ]
+            meters, extra = open_run_meters(
+                job, node_meters=self.options.node_meters, scope=self.settings.scope,
+                pid=self.pid if self.pid is not None else os.getpid(), env=self._env, clock=self._clock,
+                providers=self._providers,
+            )  # fmt: skip
+            reads_node_meters = extra.pop("reads_node_meters")
+            self._extra.update(extra)
+            if not meters and not reads_node_meters:
+                return ()  # this rank owns no meter here: its share is read by another process
         if not meters:
             reasons = "; ".join(self._extra.get("meters_unavailable", []) or ["no meters given"])  # type: ignore[arg-type]
             raise TrackerError(f"no energy meter could be opened here ({reasons}); see `mlfootprint doctor`")
         return tuple(meters)
 
-    def stop(self, *, status: RunStatus = "finished", exit_code: int | None = None) -> RunRecord:
+    def stop(
+        self,
+        *,
+        status: RunStatus = "finished",
+        exit_code: int | None = None,
+        error: BaseException | None = None,
+    ) -> RunRecord:
         """Take a last reading, save the final record and return it (also in ``result``).
+
+        ``error`` is the exception the run failed with: its type and message are stored with the run.
 
         Raises:
             TrackerError: not started, already stopped, or the sampler failed while running (the run
@@ -286,6 +235,9 @@ class Tracker:
             raise TrackerError("this tracker was not started")
         if self.result is not None:
             raise TrackerError(f"run {self.id} was already stopped")
+        atexit.unregister(self._at_exit)
+        if error is not None:
+            self._error = (type(error).__name__, str(error))
         sampler = self._sampler
         ended = sampler.stop(timeout_s=JOIN_TIMEOUT_S)
         final_j = sampler.read_all(timeout_s=1.0)
@@ -321,6 +273,25 @@ class Tracker:
                 "the run was saved with the readings up to the failure"
             ) from sampler.error
         return record
+
+    def _at_exit(self) -> None:
+        """At interpreter exit with the run still going: save it (failed if an exception ended the program).
+
+        The crash is saved at once, with its cause, rather than left to look interrupted later.
+        """
+        if self.result is not None or self._sampler is None:
+            return
+        value = getattr(sys, "last_value", None)
+        error = value if isinstance(value, BaseException) else None
+        status: RunStatus = (
+            "interrupted" if error is None or isinstance(error, KeyboardInterrupt) else "failed"
+        )
+        try:
+            self.stop(status=status, error=error)
+        except MlfootprintError as exc:
+            warnings.warn(
+                f"mlfootprint: run {self.id} could not be saved at exit: {exc}", RuntimeWarning, stacklevel=1
+            )
 
     def _close(self) -> None:
         if self._given_meters is None:
@@ -370,6 +341,8 @@ class Tracker:
             extra=extra,
             series=resolved,
         )
+        if self._error is not None:
+            record = replace(record, error_type=self._error[0], error_message=self._error[1])
         if self.start_plan is not None and self.series is not None:
             from mlfootprint.tracking.deferred import schedule_extra
 
@@ -437,18 +410,20 @@ class Tracker:
             return
         status: RunStatus = "interrupted" if issubclass(exc_type, KeyboardInterrupt) else "failed"
         try:
-            self.stop(status=status)
+            self.stop(status=status, error=exc)
         except (TrackerError, StoreError) as error:  # the body's own exception is the one to propagate
             warnings.warn(str(error), RuntimeWarning, stacklevel=2)
 
     def __call__(self, func: F) -> F:
         """Use as a decorator: each call of ``func`` is tracked as its own run."""
-        options = dict(self._options)
-        options["name"] = options["name"] or func.__qualname__
+        options = self.options.with_(name=self.options.name or func.__qualname__)
+        meters, store, clock = self._given_meters, self._given_store, self._clock
+        providers, env = self._providers, self._env
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            with Tracker(**options):
+            tracker = Tracker(options, meters=meters, store=store, clock=clock, providers=providers, env=env)
+            with tracker:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -465,17 +440,29 @@ def track(
     flush_interval_s: float | None = None,
     scope: str | None = None,
     db: str | None = None,
+    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
+    zone: str | None = None,
+    job: str | None = None,
+    node: str | None = None,
+    node_meters: str = "auto",
+    placement: JobIdentity | None = None,
     meters: Sequence[Meter] | None = None,
     clock: Clock | None = None,
     store: RunStore | None = None,
-    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
-    zone: str | None = None,
+    providers: Sequence[MeterProvider] | None = None,
+    env: Mapping[str, str] | None = None,
     sinks: Sequence[RunSink] = (),
     prometheus_port: int | None = None,
 ) -> Tracker:
-    """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
-    return Tracker(
-        project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
-        flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-        intensity_series=intensity_series, zone=zone, sinks=sinks, prometheus_port=prometheus_port,
+    """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
+
+    The keywords before ``meters`` are ``TrackerOptions`` fields; the rest are ``Tracker``'s collaborators.
+    """
+    options = TrackerOptions(
+        project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
+        flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
+        job=job, node=node, node_meters=node_meters, placement=placement, prometheus_port=prometheus_port,
     )  # fmt: skip
+    return Tracker(
+        options, meters=meters, store=store, clock=clock, providers=providers, env=env, sinks=sinks
+    )

@@ -1,0 +1,180 @@
+"""A run's options as one frozen value, and their resolution against environment and config.
+
+``TrackerOptions`` holds what the user asked for (``None`` = not given); ``resolve_options`` turns it into
+a ``ResolvedOptions`` with the settings resolved in the usual order (arguments > ``MLFOOTPRINT_*``
+environment > config file > defaults), the PUE and carbon-intensity factors and the intensity series.
+New run options are new fields here, never new ``Tracker`` parameters.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mlfootprint.config import Settings, load_settings
+from mlfootprint.errors import InvalidValueError
+from mlfootprint.tracking.factors import Factors, resolve_factors
+from mlfootprint.tracking.sampler import MIN_INTERVAL_S
+from mlfootprint.tracking.saving import check_options
+
+if TYPE_CHECKING:
+    from mlfootprint.intensity.base import IntensitySeries, SeriesSet
+    from mlfootprint.reduce.schedule import StartPlan
+    from mlfootprint.tracking.job import JobIdentity
+
+__all__ = ["ResolvedOptions", "TrackerOptions", "resolve_options"]
+
+SCOPES = ("machine", "process")
+OWNERSHIP = ("auto", "all", "none")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrackerOptions:
+    """What a run was asked to be; ``None`` means "from the environment, the config file or the default".
+
+    Attributes:
+        project: project the run belongs to (default: settings, else ``"default"``).
+        name: the run's name (default: the decorated function's name, else ``"run"``).
+        region: grid region for the carbon intensity (country, subnational grid or cloud region).
+        pue: a PUE number, or a datacenter/operator name whose published PUE to use.
+        tags: free-form labels stored with the run.
+        interval_s: seconds between samples (default 1 s, at least 0.05 s).
+        flush_interval_s: the run is saved at least this often while it runs (default 10 s).
+        scope: ``"machine"`` (every process) or ``"process"`` (the tracked process tree) for estimates.
+        db: the ledger's URL (``sqlite:///path`` or ``postgresql://...``); default per-user SQLite file.
+        pid: the process whose tree ``scope="process"`` measures (default: this process).
+        command: the command line being tracked (stored with the run).
+        intensity_series: an intensity series (a CSV path, a ``SeriesSet`` or an ``IntensitySeries``);
+            when it covers the whole run, CO2e is time-resolved.
+        zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
+        start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same series).
+        job: the job id this run belongs to; wins over the launcher's (``MLFOOTPRINT_JOB``, then
+            torchrun, Slurm, MPI); see ``mlfootprint.tracking.job``.
+        node: this node's name in the job (default ``MLFOOTPRINT_NODE``, else the host name).
+        placement: this process's place in its job as a framework knows it (rank, local rank, world
+            size, job id); wins over the environment. Framework callbacks set it (Lightning's
+            ``ddp_spawn`` children carry no launcher variables).
+        node_meters: who reads node-level meters (CPU, DRAM, machine estimates, unowned GPUs):
+            ``"auto"`` (local rank 0 of each node), ``"all"`` (this process, whatever its rank) or
+            ``"none"`` (this process reads only its own GPUs).
+        prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
+            (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
+    """
+
+    project: str | None = None
+    name: str | None = None
+    region: str | None = None
+    pue: float | str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    interval_s: float | None = None
+    flush_interval_s: float | None = None
+    scope: str | None = None
+    db: str | None = None
+    pid: int | None = None
+    command: tuple[str, ...] = ()
+    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None
+    zone: str | None = None
+    start_plan: StartPlan | None = None
+    job: str | None = None
+    node: str | None = None
+    node_meters: str = "auto"
+    placement: JobIdentity | None = None
+    prometheus_port: int | None = None
+
+    def __post_init__(self) -> None:
+        pue = self.pue
+        number = _number(pue) if isinstance(pue, str) else (None if pue is None else float(pue))
+        if number is not None and not (math.isfinite(number) and number >= 1.0):
+            raise InvalidValueError("pue", pue, "must be a number of at least 1.0")
+        if self.interval_s is not None and not self.interval_s >= MIN_INTERVAL_S:
+            raise InvalidValueError("interval_s", self.interval_s, f"must be at least {MIN_INTERVAL_S} s")
+        if self.flush_interval_s is not None and not self.flush_interval_s > 0:
+            raise InvalidValueError(
+                "flush_interval_s", self.flush_interval_s, "must be a positive number of seconds"
+            )
+        check_options(pue=number, interval_s=self.interval_s, flush_interval_s=self.flush_interval_s)
+        if self.scope is not None and self.scope not in SCOPES:
+            raise InvalidValueError("scope", self.scope, "must be 'machine' or 'process'")
+        if self.node_meters not in OWNERSHIP:
+            raise InvalidValueError("node_meters", self.node_meters, "must be 'auto', 'all' or 'none'")
+        if self.job is not None and not self.job.strip():
+            raise InvalidValueError("job", self.job, "must be a non-empty id")
+        object.__setattr__(self, "tags", dict(self.tags))
+        object.__setattr__(self, "command", tuple(self.command))
+
+    def with_(self, **changes: Any) -> TrackerOptions:
+        """A copy with ``changes`` applied (validated again)."""
+        return replace(self, **changes)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResolvedOptions:
+    """Options resolved against the environment and the config file, with the run's factors."""
+
+    options: TrackerOptions
+    settings: Settings
+    factors: Factors
+    series: IntensitySeries | None
+
+
+def resolve_options(options: TrackerOptions, *, env: Mapping[str, str] | None = None) -> ResolvedOptions:
+    """Resolve ``options`` (arguments > ``MLFOOTPRINT_*`` env > config file > defaults).
+
+    Raises:
+        UnknownNameError: unknown region, datacenter or zone.
+        InvalidValueError: a start plan without a series.
+        SeriesError: the series file is unreadable or malformed.
+        ConfigError: a bad value in the environment or the config file.
+    """
+    pue_value: float | None = None
+    datacenter: str | None = None
+    if isinstance(options.pue, str):
+        pue_value = _number(options.pue)
+        datacenter = None if pue_value is not None else options.pue
+    elif options.pue is not None:
+        pue_value = float(options.pue)
+    given_series = options.intensity_series
+    settings = load_settings(
+        env,
+        project=options.project,
+        region=options.region,
+        pue=pue_value,
+        interval_s=options.interval_s,
+        flush_interval_s=options.flush_interval_s,
+        scope=options.scope,
+        db=options.db,
+        series=str(given_series) if isinstance(given_series, (str, Path)) else None,
+        zone=options.zone,
+    )
+    series = _load_series(given_series, settings)
+    if options.start_plan is not None and series is None:
+        raise InvalidValueError(
+            "start_plan", options.start_plan.start, "needs intensity_series= (the series it was planned on)"
+        )
+    factors = resolve_factors(
+        settings, datacenter=datacenter, warn=False, series_zone=series.zone if series is not None else None
+    )
+    return ResolvedOptions(options=options, settings=settings, factors=factors, series=series)
+
+
+def _load_series(
+    given: str | Path | IntensitySeries | SeriesSet | None, settings: Settings
+) -> IntensitySeries | None:
+    from mlfootprint.tracking.timeresolved import load_series
+
+    spec: Any = given if given is not None else settings.series
+    if spec is None and settings.zone:
+        from mlfootprint.intensity.embedded import embedded_series
+
+        spec = embedded_series()
+    return None if spec is None else load_series(spec, settings.zone)
