@@ -108,7 +108,7 @@ def test_waits_for_the_cleaner_hours_then_records_the_saving(
     assert schedule["baseline_co2e_g"] == pytest.approx(energy_j / J_PER_KWH * 500.0)
     assert schedule["saving_g"] == pytest.approx(energy_j / J_PER_KWH * 400.0)
     assert schedule["saving_g"] > 0
-    assert "started when cleaner (DE)" in err and "(80.0 %)" in err
+    assert "for a cleaner start (DE)" in err and "(80 %)" in err
     assert json.loads(out.read_text())["extra"]["schedule"]["planned_start"] == "2022-06-01T14:00:00Z"
 
 
@@ -179,7 +179,7 @@ def test_a_series_that_does_not_cover_the_run_is_stated(
     [
         (
             ["--slack", "6h", "--zone", "DE"],
-            ["zone DE", "2022-06-01T00:00:00Z to 2022-06-02T00:00:00Z", "not now"],
+            ["zone DE", "2022-06-01T00:00:00Z to 2022-06-02T00:00:00Z", "not 2023-03-01T12:00:00Z"],
         ),
         (["--slack", "6h", "--zone", "DX"], ["unknown zone 'DX'", "closest: DE"]),
         (["--slack", "-6h", "--zone", "DE"], ["--slack", "'-6h'"]),
@@ -201,7 +201,7 @@ def test_bad_start_when_cleaner_input_is_one_line_and_status_2(
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--start-when-cleaner", "--slack", "24h"], "beyond the series"),
+        (["--start-when-cleaner", "--slack", "24h"], "covers zone DE from"),
         (["--slack", "6h"], "need --start-when-cleaner"),
         (["--start-when-cleaner", "--deadline", "2022-06-01T10:30Z"], "before the job could finish"),
     ],

@@ -8,6 +8,7 @@ import warnings
 from typing import Any
 
 from mlfootprint.cli._common import add_db_arg, positive_int
+from mlfootprint.cli.term import add_verbosity_args, use_color
 
 __all__ = ["register"]
 
@@ -22,6 +23,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--epochs", type=positive_int, default=None, help="epochs to train (default 10)")
     parser.add_argument("--region", default=None, help="grid region (default: world average, said so)")
     parser.add_argument("--quick", action="store_true", help="a much smaller job (about 1 s)")
+    add_verbosity_args(parser)
     add_db_arg(parser)
     parser.set_defaults(func=run_demo)
 
@@ -72,7 +74,9 @@ def run_demo(args: argparse.Namespace) -> int:
             f"final training loss {result.train_loss[-1]:.3f})",
             file=sys.stderr,
         )
-        print(format_summary(record, db_url=store.url))
+        if not args.quiet:
+            verbose = args.verbose
+            print(format_summary(record, db_url=store.url, verbose=verbose, color=use_color(sys.stdout)))
     finally:
         store.close()
     return 0

@@ -31,11 +31,12 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from mlfootprint.cli._common import add_db_arg, duration_s, emit, positive_float
+from mlfootprint.cli.term import add_verbosity_args, use_color
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.errors import InvalidValueError, MlfootprintError, UsageError
 
 if TYPE_CHECKING:
-    from mlfootprint.intensity.base import SeriesSet
+    from mlfootprint.intensity.base import IntensitySeries
     from mlfootprint.meters.base import Meter
     from mlfootprint.reduce.schedule import StartPlan
 
@@ -114,6 +115,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--zone", default=None, help="the series' grid zone, e.g. DE")
     parser.add_argument(
+        "--live",
+        choices=["electricitymaps", "uk", "watttime"],
+        default=None,
+        help="with --start-when-cleaner, plan on this provider's forecast (keys from the environment; "
+        "falls back visibly to the shipped data)",
+    )
+    parser.add_argument(
         "--start-when-cleaner",
         action="store_true",
         help="wait for the cleanest start within --slack or --deadline (with a countdown), then run",
@@ -132,6 +140,7 @@ def register(subparsers: Any) -> None:
         metavar="D",
         help="how long CMD runs, for the plan (default 1h)",
     )
+    add_verbosity_args(parser)
     add_db_arg(parser)
     parser.add_argument("--json-out", default=None, metavar="FILE", help="also write the run record as JSON")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
@@ -210,7 +219,14 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
             _wait(plan, deps)
             store = open_store(args.db)
             tracker = _tracker(args, deps, store, cmd, name, plan, series)
-        return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, format_summary)
+        verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
+
+        def summary(record: Any, *, db_url: str) -> str | None:
+            if quiet:
+                return None
+            return format_summary(record, db_url=db_url, verbose=verbose, color=use_color(sys.stderr))
+
+        return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, summary)
     finally:
         store.close()
 
@@ -222,7 +238,7 @@ def _tracker(
     cmd: list[str],
     name: str,
     plan: StartPlan | None,
-    series: SeriesSet | None,
+    series: IntensitySeries | None,
 ) -> Any:
     from mlfootprint.tracking.tracker import Tracker
 
@@ -234,55 +250,47 @@ def _tracker(
     )  # fmt: skip
 
 
-def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:
-    """The planned start for ``--start-when-cleaner`` (UsageError for a series that does not cover now)."""
-    from mlfootprint.intensity.base import epoch_s, format_utc
+def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, IntensitySeries]:
+    """The planned start for ``--start-when-cleaner`` (on a file, a live forecast or the shipped data)."""
     from mlfootprint.reduce.schedule import plan_start
 
     if not args.zone:
         raise UsageError("run: --start-when-cleaner needs --zone (the grid zone to plan on, e.g. DE)")
     if args.slack is None and args.deadline is None:
         raise UsageError("run: --start-when-cleaner needs --slack (e.g. 12h) or --deadline (a time)")
-    if args.series:
-        from mlfootprint.intensity.files import read_series
+    from datetime import timedelta
 
-        series = read_series(args.series)
-    else:
-        from mlfootprint.intensity.embedded import embedded_series
+    from mlfootprint.intensity.now import planning_series
 
-        series = embedded_series()
-    one = series.series(args.zone)
-    now_s = epoch_s(now)
-    if not one.start_s <= now_s < one.end_s:
-        raise UsageError(
-            f"run: the series {one.source} covers zone {one.zone} from {format_utc(one.start_s)} to "
-            f"{format_utc(one.end_s)}, not now ({format_utc(now_s)}); give a --series that covers the "
-            "coming hours"
-        )
     duration = args.expected_duration or DEFAULT_EXPECTED_DURATION_S
+    end = args.deadline if args.deadline is not None else now + timedelta(seconds=duration + args.slack)
+    planned = planning_series(args.zone, now, end, series_path=args.series, live=getattr(args, "live", None))
+    one = planned.series
     plan = plan_start(
         one, zone=one.zone, arrival=now, duration_s=duration, slack_s=args.slack, deadline=args.deadline
     )
-    return plan, series
+    print(f"mlfootprint: planning on {planned.label}", file=sys.stderr)
+    return plan, one
 
 
-def _announce(plan: StartPlan, series: SeriesSet | None, default_duration: bool) -> None:
+def _announce(plan: StartPlan, series: IntensitySeries | None, default_duration: bool) -> None:
     from mlfootprint.intensity.base import epoch_s, format_utc
 
     def iso(when: datetime | None) -> str:
         return "?" if when is None else format_utc(epoch_s(when))
 
+    from mlfootprint import fmt
+
     said = " (the default; set --expected-duration)" if default_duration else ""
     print(
-        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration {plan.duration_s / 3600:g} h"
+        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration {fmt.duration(plan.duration_s)}"
         f"{said}, window {iso(plan.arrival)} to {iso(plan.deadline)}",
         file=sys.stderr,
     )
-    licence = f", {series.license}, sha256 {series.sha256[:12]}" if series is not None else ""
     print(
-        f"mlfootprint: planned start {iso(plan.start)}: expected {plan.expected_g_per_kw:.1f} gCO2e per kW "
-        f"of load vs {plan.baseline_g_per_kw:.1f} starting now ({plan.saving_pct:.1f} % less; "
-        f"{plan.series_source}{licence})",
+        f"mlfootprint: planned start {iso(plan.start)}: expected {fmt.number(plan.expected_g_per_kw)} gCO2e "
+        f"per kW of load vs {fmt.number(plan.baseline_g_per_kw)} starting now "
+        f"({fmt.percent(plan.saving_pct)} less)",
         file=sys.stderr,
     )
 
@@ -348,7 +356,9 @@ def _supervise(
         _warn_line(message)
     record = tracker.result
     if record is not None:
-        print(summary(record, db_url=db_url), file=sys.stderr)
+        text = summary(record, db_url=db_url)
+        if text is not None:
+            print(text, file=sys.stderr)
         if json_out:
             emit(json.dumps(to_dict(record), indent=2), json_out)
     if error is not None:

@@ -149,7 +149,7 @@ class Tracker:
             series=str(intensity_series) if isinstance(intensity_series, (str, Path)) else None,
             zone=zone,
         )
-        self.series = self._load_series(intensity_series)
+        self.series = self._load_series(intensity_series, clock)
         if start_plan is not None and self.series is None:
             raise InvalidValueError(
                 "start_plan", start_plan.start, "needs intensity_series= (the series it was planned on)"
@@ -180,12 +180,14 @@ class Tracker:
         self.id: str | None = None
         self.result: RunRecord | None = None
 
-    def _load_series(self, given: str | Path | IntensitySeries | SeriesSet | None) -> IntensitySeries | None:
+    def _load_series(
+        self, given: str | Path | IntensitySeries | SeriesSet | None, clock: Clock | None
+    ) -> IntensitySeries | None:
         spec = given if given is not None else self.settings.series
         if spec is None and self.settings.zone:
-            from mlfootprint.intensity.embedded import embedded_series
+            from mlfootprint.intensity.typical import run_series_for
 
-            spec = embedded_series()
+            spec = run_series_for(self.settings.zone, (clock or SystemClock()).now())
         return None if spec is None else load_series(spec, self.settings.zone)
 
     # -- lifecycle ---------------------------------------------------------------------------------
