@@ -66,7 +66,9 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
-    return parser
+    from mlfootprint.cli.helpdoc import document
+
+    return document(parser)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

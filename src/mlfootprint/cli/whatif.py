@@ -35,7 +35,7 @@ def add_baseline_options(p: argparse.ArgumentParser) -> None:
     """The estimate options that describe a baseline without a stored run.
 
     They are those of ``mlfootprint estimate``, except that the baseline's datacenter and region are
-    ``--from-datacenter`` and ``--from-region`` (``--datacenter`` and ``--region`` name the target).
+    ``--from-datacenter`` and ``--from-region`` (``--to-datacenter`` and ``--to-region`` name the target).
     """
     g = p.add_argument_group("baseline (instead of RUN_ID; as for 'mlfootprint estimate')")
     add_estimate_options(
@@ -88,6 +88,10 @@ def _check_when_options(args: argparse.Namespace) -> None:
 
 
 def register(sub: Any) -> None:
+    from argparse import SUPPRESS
+
+    from mlfootprint.cli.helpdoc import deprecated_alias
+
     p = sub.add_parser(
         "whatif",
         help="4M what-if: Model, Machine, Mechanization, Map",
@@ -120,11 +124,17 @@ def register(sub: Any) -> None:
     )
     mc.add_argument("--machine-power-w", type=positive_float, metavar="W", help="its average power (W)")
     me = p.add_argument_group("Mechanization").add_mutually_exclusive_group()
-    me.add_argument("--datacenter", metavar="NAME", help="the other datacenter (PUE from the table)")
+    me.add_argument(
+        "--to-datacenter", dest="datacenter", metavar="NAME", help="the other datacenter (PUE from the table)"
+    )
+    me.add_argument("--datacenter", dest="datacenter", action=deprecated_alias("--to-datacenter"), help=SUPPRESS)
     me.add_argument("--to-pue", type=positive_float, metavar="P", help="the other PUE")
     mp = p.add_argument_group("Map")
     mi = mp.add_mutually_exclusive_group()
-    mi.add_argument("--region", metavar="NAME", help="the other region (intensity from the table)")
+    mi.add_argument(
+        "--to-region", dest="region", metavar="NAME", help="the other region (intensity from the table)"
+    )
+    mi.add_argument("--region", dest="region", action=deprecated_alias("--to-region"), help=SUPPRESS)
     mi.add_argument("--to-intensity", type=positive_float, metavar="KG", help="the other gross kg CO2e/kWh")
     mi.add_argument(
         "--when",
@@ -285,7 +295,7 @@ def _changes(
             net_intensity_g_per_kwh=net,
         )
     elif args.to_net_intensity is not None or args.to_cfe_pct is not None:
-        raise UsageError("--to-net-intensity and --to-cfe-pct need --region NAME or --to-intensity KG")
+        raise UsageError("--to-net-intensity and --to-cfe-pct need --to-region NAME or --to-intensity KG")
     elif args.when:
         map_ = _time_shift(args, base)
     return model, machine, mech, map_
@@ -333,7 +343,7 @@ def _handle(args: argparse.Namespace) -> int:
     model, machine, mech, map_ = _changes(args, base)
     if not any((model, machine, mech, map_)):
         raise UsageError(
-            "give at least one change: --machine, --datacenter/--to-pue, --region/--to-intensity/--when, "
+            "give at least one change: --machine, --to-datacenter/--to-pue, --to-region/--to-intensity/--when, "
             "--model-flops-factor"
         )
     result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)
