@@ -183,11 +183,9 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _num(value: float) -> str:
     """Four significant digits, thousands separated."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
+    from mlfootprint import fmt
+
+    return fmt.number(value, 4)
 
 
 def _scaled(value: float, reference: float, units: tuple[tuple[str, float], ...]) -> str:

@@ -178,7 +178,8 @@ def document(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.formatter_class = HelpFormatter
     parser.epilog = (
         "examples:\n  mlfootprint demo\n  mlfootprint run --region DE -- python train.py\n"
-        "  mlfootprint runs show last\n\n'mlfootprint COMMAND --help' shows each command's options and examples."
+        "  mlfootprint runs show last\n\n"
+        "'mlfootprint COMMAND --help' shows each command's options and examples."
     )
     for path, sub in walk(parser):
         _document_one(path, sub)

@@ -283,8 +283,8 @@ def _announce(plan: StartPlan, series: IntensitySeries | None, default_duration:
 
     said = " (the default; set --expected-duration)" if default_duration else ""
     print(
-        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration {fmt.duration(plan.duration_s)}"
-        f"{said}, window {iso(plan.arrival)} to {iso(plan.deadline)}",
+        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration "
+        f"{fmt.duration(plan.duration_s)}{said}, window {iso(plan.arrival)} to {iso(plan.deadline)}",
         file=sys.stderr,
     )
     print(

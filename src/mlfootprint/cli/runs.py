@@ -11,7 +11,13 @@ from mlfootprint.cli._common import add_db_arg, add_format_arg, positive_int, pr
 from mlfootprint.errors import UsageError
 from mlfootprint.records import RunRecord
 
-__all__ = ["energy_text", "format_run", "format_run_list", "mass_text", "register"]
+#: how every command that takes a run names it
+RUN_REF_HELP = (
+    "a run: its id or any unique part of it (e.g. the 8 characters 'runs list' shows), its name, "
+    "last, or last~N (last~1 is the one before last)"
+)
+
+__all__ = ["RUN_REF_HELP", "energy_text", "format_run", "format_run_list", "mass_text", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -36,13 +42,21 @@ def register(subparsers: Any) -> None:
     lister.set_defaults(func=_list)
 
     shower = sub.add_parser("show", help="one run: energy per component, CO2e and their sources, phases")
-    shower.add_argument("run_id", metavar="ID", help="a run: its id or any unique part of it (e.g. the 8 characters runs list shows), its name, last, or last~N (the one before last is last~1)")
+    shower.add_argument(
+        "run_id",
+        metavar="ID",
+        help=RUN_REF_HELP,
+    )
     add_db_arg(shower)
     add_format_arg(shower)
     shower.set_defaults(func=_show)
 
     deleter = sub.add_parser("delete", help="delete one run with its phases and samples")
-    deleter.add_argument("run_id", metavar="ID", help="a run: its id or any unique part of it (e.g. the 8 characters runs list shows), its name, last, or last~N (the one before last is last~1)")
+    deleter.add_argument(
+        "run_id",
+        metavar="ID",
+        help=RUN_REF_HELP,
+    )
     deleter.add_argument("--yes", action="store_true", help="really delete it")
     add_db_arg(deleter)
     deleter.set_defaults(func=_delete)

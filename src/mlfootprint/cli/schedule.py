@@ -193,10 +193,14 @@ def _planned(args: argparse.Namespace, arrival: datetime) -> Any:
 
 
 def _slots(hours: float, resolution_s: float, name: str) -> int:
+    from mlfootprint import fmt
+
     slots = hours * 3600.0 / resolution_s
     if abs(slots - round(slots)) > 1e-9:
         raise InvalidValueError(
-            name, hours, f"must be a multiple of the series resolution ({resolution_s / 3600:g} h)"
+            name,
+            hours,
+            f"must be a multiple of the series resolution ({fmt.number(resolution_s / 3600, 6)} h)",
         )
     return round(slots)
 
@@ -253,9 +257,11 @@ def _cmd_shift(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(doc)
         return 0
+    from mlfootprint import fmt
+
     print(
-        f"job {args.job_hours:g} h, slack {args.slack_hours:g} h, {args.semantics} semantics, "
-        f"aggregate {args.aggregate}; savings against starting at arrival"
+        f"job {fmt.number(args.job_hours, 6)} h, slack {fmt.number(args.slack_hours, 6)} h, "
+        f"{args.semantics} semantics, aggregate {args.aggregate}; savings against starting at arrival"
     )
     print(f"{'zone':<16}{'deferral %':>12}{'interrupt %':>13}{'arrivals':>10}")
     for zone, row in out.items():
@@ -263,7 +269,10 @@ def _cmd_shift(args: argparse.Namespace) -> int:
     if "global" in doc:
         print(f"{'global':<16}{doc['global']['deferral_pct']:>12.2f}{doc['global']['interrupt_pct']:>13.2f}")
     if args.forecast_error_pct:
-        print(f"decisions on forecasts with {args.forecast_error_pct:g} % noise, mean of {args.seeds} draws")
+        print(
+            f"decisions on forecasts with {fmt.number(args.forecast_error_pct, 6)} % noise, "
+            f"mean of {args.seeds} draws"
+        )
     print(f"intensity: {series.source} ({series.license}, sha256 {series.sha256[:12]})")
     return 0
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint import fmt
 from mlfootprint.cli._common import (
     add_db_arg,
     add_format_arg,
@@ -127,7 +128,9 @@ def register(sub: Any) -> None:
     me.add_argument(
         "--to-datacenter", dest="datacenter", metavar="NAME", help="the other datacenter (PUE from the table)"
     )
-    me.add_argument("--datacenter", dest="datacenter", action=deprecated_alias("--to-datacenter"), help=SUPPRESS)
+    me.add_argument(
+        "--datacenter", dest="datacenter", action=deprecated_alias("--to-datacenter"), help=SUPPRESS
+    )
     me.add_argument("--to-pue", type=positive_float, metavar="P", help="the other PUE")
     mp = p.add_argument_group("Map")
     mi = mp.add_mutually_exclusive_group()
@@ -234,7 +237,8 @@ def _changes(
         basis = ""
         if args.sparse_active_frac is not None:
             basis = (
-                f"sparse model activating {args.sparse_active_frac:g} of its parameters per token; "
+                f"sparse model activating {fmt.number(args.sparse_active_frac, 6)} of its parameters "
+                "per token; "
                 "compute taken as proportional to active parameters"
             )
         model = ModelChange(
@@ -261,7 +265,9 @@ def _changes(
         raise UsageError("--speedup and --machine-power-w need --machine NAME")
     mech = None
     if args.to_pue is not None:
-        mech = MechanizationChange(name=f"PUE {args.to_pue:g}", pue=args.to_pue, source="given by the user")
+        mech = MechanizationChange(
+            name=f"PUE {fmt.number(args.to_pue, 6)}", pue=args.to_pue, source="given by the user"
+        )
     elif args.datacenter is not None:
         from mlfootprint.reference import resolve_pue
 
@@ -276,7 +282,7 @@ def _changes(
             args.to_net_intensity * 1000.0 if args.to_net_intensity is not None else _net(g, args.to_cfe_pct)
         )
         map_ = MapChange(
-            name=f"grid at {args.to_intensity:g} kg/kWh",
+            name=f"grid at {fmt.number(args.to_intensity, 6)} kg/kWh",
             intensity_g_per_kwh=g,
             source="given by the user",
             net_intensity_g_per_kwh=net,
@@ -302,31 +308,28 @@ def _changes(
 
 
 def _change(factor: float) -> str:
-    if abs(factor - 1.0) < 1e-9:
-        return "no change"
-    return f"{1 / factor:.3g}x less" if factor < 1 else f"{factor:.3g}x more"
+    return fmt.ratio_text(factor)
 
 
 def render_text(result: WhatIfResult) -> str:
     """The what-if as lines of text: baseline, each factor with its reasoning, the result."""
     b, r = result.baseline, result.result
     lines = [
-        f"Baseline  {b.label}: {b.energy_j / 3.6e6:.4g} kWh, {b.co2e_g / 1000:.4g} kg CO2e gross, "
-        f"{b.co2e_g_net / 1000:.4g} kg net",
+        f"Baseline  {b.label}: {fmt.energy(b.energy_j)}, {fmt.co2e(b.co2e_g)} gross, "
+        f"{fmt.mass(b.co2e_g_net)} net",
     ]
     for f in result.factors:
         lines.append(
-            f"  {f.m:<13} energy x{f.energy_factor:.3g} ({_change(f.energy_factor)})  "
-            f"CO2e x{f.co2e_factor:.3g} gross ({_change(f.co2e_factor)}), "
-            f"x{f.co2e_net_factor:.3g} net ({_change(f.co2e_net_factor)})"
+            f"  {f.m:<13} energy x{fmt.number(f.energy_factor)} ({_change(f.energy_factor)})  "
+            f"CO2e x{fmt.number(f.co2e_factor)} gross ({_change(f.co2e_factor)}), "
+            f"x{fmt.number(f.co2e_net_factor)} net ({_change(f.co2e_net_factor)})"
         )
         lines.append(f"  {'':<13} {f.from_} -> {f.to}: {f.reasoning}")
     lines += [
-        f"Result    {r.energy_j / 3.6e6:.4g} kWh, {r.co2e_g / 1000:.4g} kg CO2e gross, "
-        f"{r.co2e_g_net / 1000:.4g} kg net",
-        f"Combined  energy {1 / result.combined_energy_factor:.3g}x less, "
-        f"CO2e {1 / result.combined_co2e_factor:.3g}x less gross, "
-        f"{1 / result.combined_co2e_net_factor:.3g}x less net",
+        f"Result    {fmt.energy(r.energy_j)}, {fmt.co2e(r.co2e_g)} gross, {fmt.mass(r.co2e_g_net)} net",
+        f"Combined  energy {_change(result.combined_energy_factor)}, "
+        f"CO2e {_change(result.combined_co2e_factor)} gross, "
+        f"{_change(result.combined_co2e_net_factor)} net",
         "Factors multiply; each is measured after the ones before it "
         "(order: Model, Machine, Mechanization, Map).",
     ]
@@ -343,8 +346,8 @@ def _handle(args: argparse.Namespace) -> int:
     model, machine, mech, map_ = _changes(args, base)
     if not any((model, machine, mech, map_)):
         raise UsageError(
-            "give at least one change: --machine, --to-datacenter/--to-pue, --to-region/--to-intensity/--when, "
-            "--model-flops-factor"
+            "give at least one change: --machine, --to-datacenter/--to-pue, "
+            "--to-region/--to-intensity/--when, --model-flops-factor"
         )
     result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)
     if args.plot:

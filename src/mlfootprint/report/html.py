@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
+from mlfootprint import fmt
 from mlfootprint.report.fmt import fmt_duration
 from mlfootprint.report.fmt import sources_text as _sources
 from mlfootprint.report.statement import Statement
@@ -81,8 +82,8 @@ def render_html(st: Statement, *, images: Mapping[str, str] | None = None) -> st
                     [
                         c.component,
                         c.meter_id,
-                        f"{c.energy_kwh:.4g}",
-                        f"{c.energy_kwh_low:.4g} to {c.energy_kwh_high:.4g}",
+                        f"{fmt.number(c.energy_kwh, 4)}",
+                        f"{fmt.number(c.energy_kwh_low, 4)} to {fmt.number(c.energy_kwh_high, 4)}",
                         f"{c.share_pct:.1f}",
                         c.how,
                         c.source,
@@ -98,7 +99,7 @@ def render_html(st: Statement, *, images: Mapping[str, str] | None = None) -> st
             _table(
                 ["Phase", "Parent", "Duration", "IT energy (kWh)"],
                 [
-                    [p.name, p.parent or "-", fmt_duration(p.duration_s), f"{p.energy_kwh:.4g}"]
+                    [p.name, p.parent or "-", fmt_duration(p.duration_s), f"{fmt.number(p.energy_kwh, 4)}"]
                     for p in st.phases
                 ],
                 numeric=frozenset({3}),

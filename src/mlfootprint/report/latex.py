@@ -5,6 +5,7 @@ Only standard LaTeX is used (no packages), so the fragment compiles in any artic
 
 from __future__ import annotations
 
+from mlfootprint import fmt
 from mlfootprint.report.fmt import fmt_duration
 from mlfootprint.report.statement import Statement
 
@@ -56,7 +57,7 @@ def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:c
     if st.components:
         lines += ["\\multicolumn{3}{l}{\\textit{Components (IT energy)}} \\\\", "\\hline"]
         lines += [
-            f"{e(c.component)} ({e(c.meter_id)}) & {c.energy_kwh:.4g} kWh ({c.share_pct:.1f}\\%) "
+            f"{e(c.component)} ({e(c.meter_id)}) & {fmt.number(c.energy_kwh, 4)} kWh ({c.share_pct:.1f}\\%) "
             f"& {e(c.how)} \\\\"
             for c in st.components
         ]
@@ -64,7 +65,8 @@ def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:c
     if st.phases:
         lines += ["\\multicolumn{3}{l}{\\textit{Phases}} \\\\", "\\hline"]
         lines += [
-            f"{e(p.name)} & {p.energy_kwh:.4g} kWh & {e(fmt_duration(p.duration_s))} \\\\" for p in st.phases
+            f"{e(p.name)} & {fmt.number(p.energy_kwh, 4)} kWh & {e(fmt_duration(p.duration_s))} \\\\"
+            for p in st.phases
         ]
         lines.append("\\hline")
     if st.tables:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from mlfootprint import fmt
 from mlfootprint.report.fmt import fmt_duration
 from mlfootprint.report.fmt import sources_text as _sources
 from mlfootprint.report.statement import Statement
@@ -34,8 +35,8 @@ def render_markdown(st: Statement, *, images: Mapping[str, str] | None = None) -
                 [
                     c.component,
                     c.meter_id,
-                    f"{c.energy_kwh:.4g}",
-                    f"{c.energy_kwh_low:.4g} to {c.energy_kwh_high:.4g}",
+                    f"{fmt.number(c.energy_kwh, 4)}",
+                    f"{fmt.number(c.energy_kwh_low, 4)} to {fmt.number(c.energy_kwh_high, 4)}",
                     f"{c.share_pct:.1f}",
                     c.how,
                     c.source,
@@ -48,7 +49,10 @@ def render_markdown(st: Statement, *, images: Mapping[str, str] | None = None) -
         out += ["## Phases", ""]
         out += _table(
             ["Phase", "Parent", "Duration", "IT energy (kWh)"],
-            [[p.name, p.parent or "-", fmt_duration(p.duration_s), f"{p.energy_kwh:.4g}"] for p in st.phases],
+            [
+                [p.name, p.parent or "-", fmt_duration(p.duration_s), f"{fmt.number(p.energy_kwh, 4)}"]
+                for p in st.phases
+            ],
         )
         out.append("")
     if st.assumptions:

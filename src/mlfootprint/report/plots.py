@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mlfootprint import fmt
 from mlfootprint.errors import MlfootprintError
 from mlfootprint.records import RunRecord, Sample
 from mlfootprint.units import kg_from_g, kwh_from_j
@@ -184,7 +185,7 @@ def waterfall_figure(result: Any, *, net: bool = True) -> Any:
         factor = f.co2e_net_factor if net else f.co2e_factor
         new = level * factor
         lo, hi = sorted((kg_from_g(level), kg_from_g(new)))
-        names.append(f"{f.m}\n{1 / factor:.2g}x {'less' if factor <= 1 else 'more'}")
+        names.append(f"{f.m}\n{fmt.number(1 / factor, 2)}x {'less' if factor <= 1 else 'more'}")
         bottoms.append(lo)
         heights.append(hi - lo)
         colors.append("#2e7d32" if factor <= 1 else "#c62828")
@@ -202,8 +203,8 @@ def waterfall_figure(result: Any, *, net: bool = True) -> Any:
     ax.set_ylabel(f"CO2e, {'net' if net else 'gross'} (kg)")
     ax.set_xlabel("4M factor applied (Model, Machine, Mechanization, Map)")
     ax.set_title(
-        f"4M what-if: {1 / result.combined_co2e_net_factor if net else 1 / result.combined_co2e_factor:.3g}x "
-        "less CO2e overall"
+        "4M what-if: "
+        f"{fmt.ratio_text(result.combined_co2e_net_factor if net else result.combined_co2e_factor)} CO2e overall"
     )
     from matplotlib.patches import Patch
 
@@ -231,7 +232,9 @@ def project_figure(runs: Sequence[RunRecord]) -> Any:
     ax.set_ylabel("CO2e (kg)")
     project = ", ".join(sorted({r.project for r in ordered})) or "no runs"
     energy = sum(kwh_from_j(r.energy_j) for r in ordered)
-    ax.set_title(f"Project {project}: {len(ordered)} runs, {energy:.3g} kWh, {total:.3g} kg CO2e")
+    ax.set_title(
+        f"Project {project}: {len(ordered)} runs, {fmt.number(energy)} kWh, {fmt.number(total)} kg CO2e"
+    )
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", fontsize="small")
     fig.autofmt_xdate()

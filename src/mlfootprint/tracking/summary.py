@@ -72,7 +72,8 @@ def format_compact(run: RunRecord, *, db_url: str | None = None, color: bool = F
               + (f", net {fmt.co2e(run.co2e_g_net)}" if run.co2e_g_net is not None else "")),
         _clip(f"  power   {_how(run)}"),
         _clip(f"  PUE     {fmt.number(run.pue)}  {_short_source(run.pue_source)}"),
-        _clip(f"  grid    {fmt.intensity(run.intensity_g_per_kwh)}  {_short_source(run.intensity_source, 70)}"),
+        _clip(f"  grid    {fmt.intensity(run.intensity_g_per_kwh)}  "
+              f"{_short_source(run.intensity_source, 70)}"),
     ]  # fmt: skip
     reason = run.extra.get("intensity_fallback_reason") if run.extra else None
     schedule = run.extra.get("schedule") if run.extra else None
@@ -114,8 +115,8 @@ def format_summary(
         )
     lines.append(
         f"  energy  {format_energy(run.energy_j)} [{format_energy(run.energy_j_low)} - "
-        f"{format_energy(run.energy_j_high)}] = IT {format_energy(run.it_energy_j)} x PUE {fmt.number(run.pue)} "
-        f"({run.pue_source})"
+        f"{format_energy(run.energy_j_high)}] = IT {format_energy(run.it_energy_j)} x PUE "
+        f"{fmt.number(run.pue)} ({run.pue_source})"
     )
     co2e_range = f"[{format_co2e(run.co2e_g_low)} - {format_co2e(run.co2e_g_high)}]"
     intensity = f"{fmt.intensity(run.intensity_g_per_kwh)} ({run.intensity_source})"
