@@ -102,7 +102,7 @@ def test_statement_from_estimate() -> None:
     )
     st = statement_from_estimate(est)
     facts = {f.label: f for f in st.facts}
-    assert facts["Duration"].value == "3.5 days"
+    assert facts["Duration"].value == "3.5 d"
     assert facts["Hardware"].value == "8 x NVIDIA P100"
     assert facts["PUE"].source == "US average"
     assert st.kind == "estimate"
