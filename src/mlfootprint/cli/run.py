@@ -106,6 +106,12 @@ def register(subparsers: Any) -> None:
         "--scope", choices=["machine", "process"], default=None, help="what CPU estimates cover"
     )
     parser.add_argument("--region", default=None, help="grid region (country, grid or cloud region)")
+    parser.add_argument(
+        "--detect-region",
+        action="store_true",
+        help="ask the cloud's instance metadata service for the region (0.3 s timeout; off the cloud, "
+        "says so and goes on)",
+    )
     parser.add_argument("--pue", default=None, help="PUE number, or a datacenter operator's name")
     parser.add_argument(
         "--series",
@@ -210,6 +216,8 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
     if plan is None and (args.slack or args.deadline or args.expected_duration):
         raise UsageError("run: --slack, --deadline and --expected-duration need --start-when-cleaner")
 
+    if getattr(args, "detect_region", False) and not args.region:
+        _detect_region(args)
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
         tracker = _tracker(args, deps, store, cmd, name, plan, series)
@@ -229,6 +237,24 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
         return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, summary)
     finally:
         store.close()
+
+
+def _detect_region(args: argparse.Namespace) -> None:
+    from mlfootprint.cloudregion import detect_region
+    from mlfootprint.errors import UnknownNameError
+    from mlfootprint.reference import resolve_intensity
+
+    found = detect_region()
+    if found is None:
+        print("mlfootprint: --detect-region: no cloud metadata service answered", file=sys.stderr)
+        return
+    try:
+        resolve_intensity(found)
+    except UnknownNameError:
+        print(f"mlfootprint: --detect-region: {found} is not in the region table; not used", file=sys.stderr)
+        return
+    print(f"mlfootprint: --detect-region: {found} (from the instance metadata service)", file=sys.stderr)
+    args.region = found
 
 
 def _tracker(
@@ -316,7 +342,10 @@ def _supervise(
         elif child.poll() is None:
             child.send_signal(signum)
 
+    from mlfootprint.tracking.sharedload import shared_machine_warning, snapshot
+
     previous = {s: signal.signal(s, forward) for s in _FORWARDED}
+    cpu_before = snapshot()
     try:
         try:
             child = subprocess.Popen(cmd)
@@ -355,6 +384,9 @@ def _supervise(
     for message in caught:
         _warn_line(message)
     record = tracker.result
+    shared = None if record is None else shared_machine_warning(cpu_before, snapshot(), scope=record.scope)
+    if shared:
+        print(f"mlfootprint: warning: {shared}", file=sys.stderr)
     if record is not None:
         text = summary(record, db_url=db_url)
         if text is not None:
