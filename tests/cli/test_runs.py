@@ -111,7 +111,13 @@ def test_runs_alone_lists_the_default_ledger_as_text(capsys: pytest.CaptureFixtu
         store.save(_run(GPU_RUN, project="vision", started_at=T0))
     assert main(["runs"]) == 0
     out = capsys.readouterr().out
-    assert GPU_RUN[-8:] in out and GPU_RUN not in out and "vision/vision-job" in out and "1.1 kWh" in out and "396 g" in out
+    assert (
+        GPU_RUN[-8:] in out
+        and GPU_RUN not in out
+        and "vision/vision-job" in out
+        and "1.1 kWh" in out
+        and "396 g" in out
+    )
     assert "1 run(s) in sqlite://" in out
 
 

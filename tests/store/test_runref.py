@@ -47,7 +47,9 @@ def test_names_resolve_when_one_run_has_them() -> None:
 
 
 def test_unknown_references_name_the_latest_runs_and_an_empty_ledger_says_so() -> None:
-    with pytest.raises(RunNotFoundError, match=r"unknown run id 'nope'.*01M841S4TNZN2KG3J6YG6NDW07 \(readme/hourly\)"):
+    with pytest.raises(
+        RunNotFoundError, match=r"unknown run id 'nope'.*01M841S4TNZN2KG3J6YG6NDW07 \(readme/hourly\)"
+    ):
         resolve_run_ref("nope", RUNS)
     with pytest.raises(RunNotFoundError, match="holds no runs"):
         resolve_run_ref("last", [], ledger="sqlite:///x")

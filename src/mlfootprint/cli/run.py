@@ -124,8 +124,8 @@ def register(subparsers: Any) -> None:
         "--live",
         choices=["electricitymaps", "uk", "watttime"],
         default=None,
-        help="with --start-when-cleaner, plan on this provider's forecast (keys from the environment; "
-        "falls back visibly to the shipped data)",
+        help="use this provider's live intensity for the run's window, fetched at the end (and its "
+        "forecast for --start-when-cleaner); keys from the environment; falls back visibly",
     )
     parser.add_argument(
         "--start-when-cleaner",
@@ -273,6 +273,7 @@ def _tracker(
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, store=store,
         command=cmd, clock=deps.clock, meters=deps.meters(deps.clock) if deps.meters else None,
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
+        live=getattr(args, "live", None),
     )  # fmt: skip
 
 

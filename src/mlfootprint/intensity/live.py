@@ -252,7 +252,7 @@ class UKCarbonIntensityClient(_Client):
     license = "CC BY 4.0 (National Grid ESO)"
 
     def series(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
-        if zone.upper() not in ("GB", "UK"):
+        if zone.upper() not in ("GB", "UK", "GBR"):
             raise UnknownNameError("zone", zone, ["GB"])
         data = self._get_json(
             f"{self.base_url}/intensity/{_iso(start)}/{_iso(end)}", {"Accept": "application/json"}
@@ -268,7 +268,7 @@ class UKCarbonIntensityClient(_Client):
 
     def forecast(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
         """The 48-hour forecast from ``start`` (``/intensity/{from}/fw48h``)."""
-        if zone.upper() not in ("GB", "UK"):
+        if zone.upper() not in ("GB", "UK", "GBR"):
             raise UnknownNameError("zone", zone, ["GB"])
         data = self._get_json(
             f"{self.base_url}/intensity/{_iso(start)}/fw48h", {"Accept": "application/json"}

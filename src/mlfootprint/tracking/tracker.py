@@ -78,7 +78,11 @@ class Tracker:
         intensity_series: an intensity series (a CSV path, a ``SeriesSet`` or an ``IntensitySeries``);
             when it covers the whole run, CO2e is time-resolved (each sample interval's energy at that
             interval's intensity); otherwise the annual figure is used and the record says why.
-        zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
+        zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used
+            (its typical-year profile outside 2022, labelled so).
+        live: ``"electricitymaps"``, ``"uk"`` or ``"watttime"`` (or an object with
+            ``series(zone, start, end)``): at stop, the run's CO2e uses that provider's intensity over the
+            run's window (``tracking.liveintensity``), with a visible fallback when it fails.
         start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
             series); the record's ``extra["schedule"]`` then compares the run with starting at once.
 
@@ -111,6 +115,7 @@ class Tracker:
         command: Sequence[str] = (),
         intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
         zone: str | None = None,
+        live: Any = None,
         start_plan: StartPlan | None = None,
     ) -> None:
         datacenter: str | None = None
@@ -155,6 +160,7 @@ class Tracker:
                 "start_plan", start_plan.start, "needs intensity_series= (the series it was planned on)"
             )
         self.start_plan = start_plan
+        self.live = live
         series_zone = self.series.zone if self.series is not None else None
         self.factors: Factors = resolve_factors(
             self.settings, datacenter=datacenter, warn=False, series_zone=series_zone
@@ -292,6 +298,11 @@ class Tracker:
         if sampler.error is not None:
             self._extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
         record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
+        if self.live is not None:
+            from mlfootprint.tracking.liveintensity import apply_live_intensity
+
+            zone = self.settings.zone or self.factors.intensity_zone
+            record = apply_live_intensity(record, self.live, zone)
         try:
             if self._store is not None:
                 sampler.final_flush(lambda batch: self._save(record, batch))
@@ -449,10 +460,11 @@ def track(
     store: RunStore | None = None,
     intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
     zone: str | None = None,
+    live: Any = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
     return Tracker(
         project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-        intensity_series=intensity_series, zone=zone,
+        intensity_series=intensity_series, zone=zone, live=live,
     )  # fmt: skip
