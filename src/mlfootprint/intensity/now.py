@@ -71,11 +71,7 @@ def live_series(
     """
     client = live_client(name, transport=transport, env=env)
     now_s = epoch_s(start)
-    series: IntensitySeries
-    if ahead:
-        series = client.forecast(zone, start, end)
-    else:
-        series = client.series(zone, start, end)
+    series: IntensitySeries = client.forecast(zone, start, end) if ahead else client.series(zone, start, end)
     if series.start_s > now_s + series.resolution_s or series.end_s < epoch_s(end) - series.resolution_s:
         raise IntensityError(
             f"{name}: data for {zone} covers {format_utc(series.start_s)} to {format_utc(series.end_s)}, "

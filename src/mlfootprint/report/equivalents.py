@@ -4,12 +4,12 @@ The factors (grams of CO2e per unit), smallest first; the one used is the larges
 one, so a training run of milligrams reads as a fraction of a smartphone charge and GPT-3 as whole-jet
 flights:
 
-| unit                                        | g CO2e  | source                                            |
-|---------------------------------------------|---------|---------------------------------------------------|
-| one smartphone charge                       | 12.4    | US EPA GHG Equivalencies Calculator (2024): 12.4 g per charge |
-| one km driven by an average passenger car   | 244     | US EPA GHG Equivalencies Calculator (2024): 393 g per mile |
-| one passenger round trip SF-NY by air       | 1.2 t   | Patterson et al. 2021, arXiv:2104.10350, Table 2   |
-| the whole jet round trip SF-NY              | 180 t   | Patterson et al. 2021, arXiv:2104.10350, Table 2   |
+| unit                                      | CO2e   | source                                              |
+|-------------------------------------------|--------|-----------------------------------------------------|
+| one smartphone charge                     | 12.4 g | US EPA GHG Equivalencies Calculator (2024)          |
+| one km driven by an average passenger car | 244 g  | US EPA GHG Equivalencies Calculator (2024), 393 g/mi |
+| one passenger round trip SF-NY by air     | 1.2 t  | Patterson et al. 2021, arXiv:2104.10350, Table 2    |
+| the whole jet, round trip SF-NY           | 180 t  | Patterson et al. 2021, arXiv:2104.10350, Table 2    |
 """
 
 from __future__ import annotations

@@ -108,7 +108,7 @@ def statement_from_estimate(
             label="CO2e (net, after carbon-free energy)",
             value="not known (no carbon-free-energy share given)"
             if net is None
-            else f"{fmt_kg(net)} (CFE {fmt.number(est.cfe_pct, 6)}%)",
+            else f"{fmt_kg(net)} (CFE {fmt.number(est.cfe_pct or 0.0, 6)}%)",
         ),
     )
     eq = flight_equivalent(co2, source=equivalent_source)

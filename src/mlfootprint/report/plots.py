@@ -202,10 +202,8 @@ def waterfall_figure(result: Any, *, net: bool = True) -> Any:
     ax.set_yscale("log")
     ax.set_ylabel(f"CO2e, {'net' if net else 'gross'} (kg)")
     ax.set_xlabel("4M factor applied (Model, Machine, Mechanization, Map)")
-    ax.set_title(
-        "4M what-if: "
-        f"{fmt.ratio_text(result.combined_co2e_net_factor if net else result.combined_co2e_factor)} CO2e overall"
-    )
+    overall = result.combined_co2e_net_factor if net else result.combined_co2e_factor
+    ax.set_title(f"4M what-if: {fmt.ratio_text(overall)} CO2e overall")
     from matplotlib.patches import Patch
 
     kinds = {"#5b6770": "baseline", "#2e7d32": "saving", "#c62828": "increase", "#1565c0": "result"}
