@@ -91,7 +91,7 @@ def test_the_readme_parser_reads_commands_continuations_and_markers() -> None:
     found, skipped = examples(text)
     assert skipped == 1
     assert [(e.code, e.expected) for e in found] == [("echo a  b", ["a b"]), ("true", [])]
-    assert shape_words("  energy  29.4 mWh [14.7-35.7 mWh]") == ["energy", "mWh"]
+    assert shape_words("  energy  29.4 mWh [14.7-35.7 mWh]") == ["energy", "mWh", "mWh]"]
     assert shape_words("GQ3G167Q  2026-11-30  finished  ...") == []
 
 
