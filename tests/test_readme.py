@@ -125,9 +125,8 @@ def test_every_readme_example_runs(tmp_path: Path) -> None:
         for shown in example.expected:
             missing = [w for w in shape_words(shown) if w not in output]
             if missing:
-                failures.append(
-                    f"README line {example.line}: {example.code}: {missing} of {shown!r} not in:\n{output[-800:]}"
-                )
+                where = f"README line {example.line}: {example.code}"
+                failures.append(f"{where}: {missing} of {shown!r} not in:\n{output[-800:]}")
         machine = re.search(r"--format (json|csv)", example.code)  # machine formats keep full floats
         if not machine and re.search(r"\de[+-]\d", output):
             failures.append(f"README line {example.line}: scientific notation in: {output[-400:]}")

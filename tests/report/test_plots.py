@@ -95,7 +95,7 @@ def test_a_phase_boundary_reading_does_not_dip_the_power_line() -> None:
     # energy rounding makes its own 0.36 ms "interval" read 0 W
     samples = [_sample(float(t), 10.0 * t) for t in range(11)]
     samples.append(_sample(5.00036, 50.0))
-    ts, ps = power_series(samples)
+    _ts, ps = power_series(samples)
     assert len(ps) == 10
     assert min(ps) == pytest.approx(10.0, rel=1e-3) and max(ps) == pytest.approx(10.0, rel=1e-3)
 
@@ -116,7 +116,7 @@ def test_axes_fit_the_run_and_no_warning_is_raised(tmp_path: Path) -> None:
     assert power.get_xlabel() == "time since start (s)"  # 25 s is plotted in seconds, not 0-0.4 min
     assert power.get_ylabel() == "power (mW)"  # 0.2 W
     assert energy.get_ylabel() == "cumulative IT energy (mWh)"  # 5 J = 1.39 mWh
-    xmin, xmax = power.get_xlim()
+    _xmin, xmax = power.get_xlim()
     assert xmax >= 25 and xmax < 30
     # the legend is inside the axes
     legend = power.get_legend().get_window_extent()

@@ -42,7 +42,7 @@ def test_a_shared_time_prefix_is_ambiguous_and_lists_the_candidates() -> None:
 def test_names_resolve_when_one_run_has_them() -> None:
     assert resolve_run_ref("hourly", RUNS) == RUNS[0][0]
     assert resolve_run_ref("demo/sweep-lr", RUNS) == RUNS[2][0]
-    with pytest.raises(RunNotFoundError, match="ambiguous: it matches .*readme/sweep-lr.*demo/sweep-lr"):
+    with pytest.raises(RunNotFoundError, match=r"ambiguous: it matches .*readme/sweep-lr.*demo/sweep-lr"):
         resolve_run_ref("sweep-lr", RUNS)
 
 
