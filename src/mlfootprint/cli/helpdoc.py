@@ -85,6 +85,48 @@ OPTION_HELP: dict[str, str] = {
     "--format": "output format",
 }
 
+#: defaults that are not argparse defaults (they come from the settings), said in the help
+SAID_DEFAULTS: dict[tuple[str, str], str] = {
+    ("run", "--project"): "'default', or MLFOOTPRINT_PROJECT",
+    ("run", "--interval"): "1 s, or MLFOOTPRINT_INTERVAL_S",
+    ("run", "--flush-interval"): "10 s, or MLFOOTPRINT_FLUSH_INTERVAL_S",
+    ("run", "--scope"): "machine, or MLFOOTPRINT_SCOPE",
+    ("run", "--region"): "MLFOOTPRINT_REGION, else the world average, with a warning",
+    ("run", "--pue"): "MLFOOTPRINT_PUE, else the cloud region's operator, else the industry average",
+    ("run", "--zone"): "MLFOOTPRINT_ZONE, else none",
+    ("run", "--live"): "none: the series, the shipped data or the annual figure",
+    ("run", "--tag"): "none",
+    ("schedule", "--live"): "none: plan on the shipped data or its typical-year profile",
+    ("schedule", "--arrival"): "now",
+    ("demo", "--region"): "the world average, said so",
+    ("estimate", "--pue"): "the industry average, said so",
+    ("estimate", "--year"): "the latest in the table",
+    ("report", "--year"): "the latest in the table",
+    ("whatif", "--year"): "the latest in the table",
+    ("whatif", "--to-year"): "the latest in the table",
+    ("shift", "--fill"): "none: gaps are errors",
+    ("schedule", "--fill"): "none: gaps are errors",
+    ("where", "--fill"): "none: gaps are errors",
+    ("runs list", "--limit"): "all",
+    ("runs list", "--project"): "every project",
+    ("runs", "--limit"): "all",
+    ("runs", "--project"): "every project",
+    ("summary", "--project"): "every project",
+    ("export", "--project"): "every project",
+}
+
+#: metavars for options whose name has several words (argparse would show ``JOB_HOURS``), by type
+_TYPE_METAVARS = {
+    "duration_s": "DURATION",
+    "iso_time": "TIME",
+    "_when": "TIME",
+    "finite_float": "N",
+    "positive_float": "N",
+    "nonnegative_float": "N",
+    "_hours": "H",
+    "positive_int": "N",
+}
+
 #: metavars that read as placeholders (``RUNS_PROJECT``) and what to show instead
 _METAVARS = {"runs_project": "NAME", "runs_format": "FORMAT", "runs_db": "URL", "runs_limit": "N"}
 
@@ -158,12 +200,30 @@ def _document_one(path: str, parser: argparse.ArgumentParser) -> None:
             continue
         if action.dest in _METAVARS and action.metavar is None:
             action.metavar = _METAVARS[action.dest] if action.choices is None else None
+        elif (
+            action.metavar is None
+            and action.choices is None
+            and action.option_strings
+            and action.nargs != 0
+            and "_" in action.dest
+        ):
+            unit = next(
+                (m for end, m in (("_pct", "PCT"), ("_hours", "H")) if action.dest.endswith(end)), None
+            )
+            action.metavar = unit or _TYPE_METAVARS.get(getattr(action.type, "__name__", ""), "VALUE")
         if not action.help and action.option_strings:
             key = next((o for o in action.option_strings if o in OPTION_HELP), None)
             action.help = OPTION_HELP.get(key, "") if key else action.help
         if action.help and action.help != argparse.SUPPRESS:
             action.help = action.help.replace("`", "'")
-            if _has_default(action) and "default" not in action.help:
+            said = next(
+                (SAID_DEFAULTS[(path, o)] for o in action.option_strings if (path, o) in SAID_DEFAULTS), None
+            )
+            if "default" in action.help:
+                pass
+            elif said is not None:
+                action.help = f"{action.help} (default: {said})"
+            elif _has_default(action):
                 action.help = f"{action.help} (default: {_default_text(action.default).replace('%', '%%')})"
 
 
