@@ -214,3 +214,37 @@ def test_windows_that_cannot_be_planned_are_status_2(
     assert main_with(deps_for(clock), argv) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], lines
+
+
+def test_offline_today_it_plans_on_the_typical_year_and_says_so(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlfootprint.intensity.embedded import embedded_series
+    from mlfootprint.intensity.typical import typical_profile
+
+    now = datetime(2026, 11, 30, 5, 30, tzinfo=timezone.utc)  # long after the shipped 2022 data
+    clock = ReplayClock(now)
+    status = main_with(
+        deps_for(clock),
+        ["--db", db_url, "--start-when-cleaner", "--slack", "3h", "--zone", "DE", "--", "true"],
+    )
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "planning on typical-year profile (same hour of the year and weekday)" in err
+    assert "a typical year, not a forecast" in err
+    # the plan is the cleanest 1 h start in the profile's window (05:30 to 09:30)
+    profile = typical_profile(embedded_series(), "DE", now, now + timedelta(hours=4))
+    run = only_run(db_url)
+    schedule = run.extra["schedule"]  # type: ignore[attr-defined]
+    planned = datetime.fromisoformat(schedule["planned_start"].replace("Z", "+00:00"))
+    assert now <= planned <= now + timedelta(hours=3)
+    assert "typical-year profile" in schedule["series_source"]
+    waited = sum(clock.sleeps)
+    assert waited == pytest.approx((planned - now).total_seconds(), abs=5.0)
+    # the cleanest of the candidate starts (now, then each hour boundary up to 08:30), 1 h each
+    starts = [now.timestamp()] + [
+        float(t) for t in profile.times_s if now.timestamp() < t <= now.timestamp() + 3 * 3600
+    ]
+    means, _ = profile.mean_over(starts, [a + 3600.0 for a in starts])
+    assert schedule["expected_g_per_kw"] == pytest.approx(float(min(means)))
+    assert schedule["baseline_g_per_kw"] == pytest.approx(float(means[0]))
