@@ -70,7 +70,7 @@ def format_compact(run: RunRecord, *, db_url: str | None = None, color: bool = F
         _clip(f"  energy  {fmt.energy_interval(run.energy_j, run.energy_j_low, run.energy_j_high)}"),
         _clip(f"  CO2e    {fmt.co2e(run.co2e_g, run.co2e_g_low, run.co2e_g_high)}"
               + (f", net {fmt.co2e(run.co2e_g_net)}" if run.co2e_g_net is not None else "")),
-        _clip(f"  power   {_how(run)}"),
+        _clip(f"  meters  {_how(run)}"),
         _clip(f"  PUE     {fmt.number(run.pue)}  {_short_source(run.pue_source, 80)}"),
         _clip(f"  grid    {fmt.intensity(run.intensity_g_per_kwh)}  "
               f"{_short_source(run.intensity_source, 70)}"),
