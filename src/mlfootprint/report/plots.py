@@ -229,7 +229,7 @@ def waterfall_figure(result: Any, *, net: bool = True) -> Any:
         factor = f.co2e_net_factor if net else f.co2e_factor
         new = level * factor
         lo, hi = sorted((kg_from_g(level), kg_from_g(new)))
-        names.append(f"{f.m}\n{fmt.number(1 / factor, 2)}x {'less' if factor <= 1 else 'more'}")
+        names.append(f"{f.m}\n{fmt.ratio_text(factor)}")
         bottoms.append(lo)
         heights.append(hi - lo)
         colors.append("#2e7d32" if factor <= 1 else "#c62828")
