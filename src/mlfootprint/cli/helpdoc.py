@@ -56,7 +56,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "summary": ("mlfootprint summary", "mlfootprint summary --project nmt --by tag:seed"),
     "export": ("mlfootprint export --format csv --out runs.csv", "mlfootprint export --format json"),
-    "doctor": ("mlfootprint doctor", "mlfootprint doctor --format json"),
+    "doctor": (
+        "mlfootprint doctor",
+        "mlfootprint doctor --format json",
+        "mlfootprint doctor --detect-region",
+    ),
     "data": ("mlfootprint data", "mlfootprint data show pue"),
     "data show": ("mlfootprint data show accelerators", "mlfootprint data show pue --format json"),
     "data check": ("mlfootprint data check my_accelerators.csv --table accelerators",),
