@@ -38,7 +38,7 @@ def add_baseline_options(p: argparse.ArgumentParser) -> None:
     They are those of ``mlfootprint estimate``, except that the baseline's datacenter and region are
     ``--from-datacenter`` and ``--from-region`` (``--to-datacenter`` and ``--to-region`` name the target).
     """
-    g = p.add_argument_group("baseline (instead of RUN_ID; as for 'mlfootprint estimate')")
+    g = p.add_argument_group("baseline (instead of RUN; as for 'mlfootprint estimate')")
     add_estimate_options(
         g, required=False, datacenter_option="--from-datacenter", region_option="--from-region"
     )
@@ -97,9 +97,14 @@ def register(sub: Any) -> None:
         "whatif",
         help="4M what-if: Model, Machine, Mechanization, Map",
         description="How a different model, machine, datacenter or grid would change energy and CO2e "
-        "(Patterson et al. 2022). Give RUN_ID or baseline options.",
+        "(Patterson et al. 2022). Give RUN or baseline options.",
     )
-    p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="a stored run to start from")
+    p.add_argument(
+        "run_id",
+        nargs="?",
+        metavar="RUN",
+        help="a stored run to start from: its id or a unique part, its name, last or last~N",
+    )
     add_db_arg(p)
     p.add_argument(
         "--baseline-hardware", metavar="NAME", help="accelerator of the stored run (for --machine)"
@@ -180,7 +185,7 @@ def _baseline_from_options(args: argparse.Namespace) -> Baseline:
     from mlfootprint.reduce.whatif_inputs import baseline_from_estimate
 
     if args.hardware is None and args.power_w is None:
-        raise UsageError("give RUN_ID, or a baseline: --hardware NAME (or --power-w W) and a duration")
+        raise UsageError("give RUN, or a baseline: --hardware NAME (or --power-w W) and a duration")
     if args.pue is None and args.from_datacenter is None:
         raise UsageError("give the baseline's --pue P or --from-datacenter NAME")
     if args.intensity is None and args.from_region is None:
@@ -211,7 +216,7 @@ def _baseline(args: argparse.Namespace) -> Baseline:
         return _baseline_from_options(args)
     given = given_estimate_options(args)
     if given:
-        raise UsageError(f"give either RUN_ID or baseline options ({given[0]}, ...), not both")
+        raise UsageError(f"give either RUN or baseline options ({given[0]}, ...), not both")
     from mlfootprint.reduce.whatif import baseline_from_run
     from mlfootprint.store import open_store
 
