@@ -48,7 +48,7 @@ def apply_live_intensity(record: RunRecord, live: Any, zone: str | None) -> RunR
     if not zone:
         return _kept(record, f"live intensity from {name} needs a zone (zone= or --zone)")
     try:
-        series = _fetch(live, zone, record.started_at - timedelta(minutes=1), end + timedelta(minutes=1))
+        series = _fetch(live, zone, record.started_at - timedelta(hours=1), end + timedelta(hours=1))
         mean = live_window_mean(series, record.started_at, end)
     except (IntensityError, UnknownNameError) as exc:
         return _kept(record, f"live intensity from {name} unavailable ({exc})")
