@@ -195,8 +195,8 @@ def _scaled(value: float, reference: float, units: tuple[tuple[str, float], ...]
     return f"{_num(value / units[-1][1])} {units[-1][0]}"
 
 
-_ENERGY_UNITS = (("MWh", 1000.0), ("kWh", 1.0), ("Wh", 0.001))
-_MASS_UNITS = (("t", 1000.0), ("kg", 1.0), ("g", 0.001))
+_ENERGY_UNITS = (("MWh", 1000.0), ("kWh", 1.0), ("Wh", 0.001), ("mWh", 1e-6))
+_MASS_UNITS = (("t", 1000.0), ("kg", 1.0), ("g", 0.001), ("mg", 1e-6))
 
 
 def format_energy_kwh(kwh: float, like: float | None = None) -> str:
