@@ -136,3 +136,14 @@ def test_project_plot_scales_units_and_steps_between_runs() -> None:
     assert "e-0" not in ax.get_title() and "e+0" not in ax.get_title()
     step = [line for line in ax.get_lines() if "cumulative" in str(line.get_label())]
     assert step and step[0].get_drawstyle() == "steps-post"
+
+
+def test_plots_start_at_the_runs_start_where_every_meter_read_0_j() -> None:
+    from mlfootprint.report.plots import cumulative_energy_figure
+
+    samples = [_sample(float(t), 3.6 * t) for t in range(1, 11)]  # first reading at 1 s: 3.6 J so far
+    ax = cumulative_energy_figure(samples).axes[0]
+    (line,) = ax.get_lines()
+    assert line.get_xdata()[0] == 0.0 and line.get_ydata()[0] == 0.0
+    assert line.get_ydata()[-1] == pytest.approx(10.0)  # 36 J = 10 mWh, all of it (none lost before 1 s)
+    assert ax.get_ylabel() == "cumulative IT energy (mWh)"

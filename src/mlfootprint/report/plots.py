@@ -11,7 +11,7 @@ import io
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,8 +54,12 @@ def _by_meter(samples: Sequence[Sample]) -> dict[str, list[Sample]]:
     out: dict[str, list[Sample]] = defaultdict(list)
     for s in samples:
         out[s.meter_id].append(s)
-    for series in out.values():
+    for meter_id, series in out.items():
         series.sort(key=lambda s: s.t_s)
+        first = series[0]
+        if first.t_s > 0 and first.energy_j >= 0:  # every meter reads 0 J when the run starts
+            start = first.at - timedelta(seconds=first.t_s)
+            series.insert(0, Sample(meter_id=meter_id, at=start, t_s=0.0, energy_j=0.0, power_w=None))
     return dict(out)
 
 
