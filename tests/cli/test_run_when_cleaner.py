@@ -246,5 +246,5 @@ def test_offline_today_it_plans_on_the_typical_year_and_says_so(
         float(t) for t in profile.times_s if now.timestamp() < t <= now.timestamp() + 3 * 3600
     ]
     means, _ = profile.mean_over(starts, [a + 3600.0 for a in starts])
-    assert schedule["expected_g_per_kw"] == pytest.approx(float(min(means)))
-    assert schedule["baseline_g_per_kw"] == pytest.approx(float(means[0]))
+    assert schedule["expected_g_per_kw"] == pytest.approx(float(min(means)), rel=1e-4)  # now moves by ms
+    assert schedule["baseline_g_per_kw"] == pytest.approx(float(means[0]), rel=1e-4)
