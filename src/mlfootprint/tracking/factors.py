@@ -14,7 +14,17 @@ from mlfootprint.config import Settings
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.records import Assumption
 
-__all__ = ["Factors", "NoRegionWarning", "resolve_factors"]
+__all__ = ["CLOUD_OPERATORS", "Factors", "NoRegionWarning", "cloud_operator", "resolve_factors"]
+
+#: cloud region prefix -> the operator whose published fleet PUE a region of that cloud brings
+CLOUD_OPERATORS = {"gcp": "google", "aws": "aws", "azure": "microsoft"}
+
+
+def cloud_operator(region: str | None) -> str | None:
+    """The PUE-table operator of a cloud region (``gcp:europe-west4`` -> ``google``), else None."""
+    if not region or ":" not in region:
+        return None
+    return CLOUD_OPERATORS.get(region.split(":", 1)[0].strip().lower())
 
 
 class NoRegionWarning(UserWarning):
@@ -74,6 +84,13 @@ def resolve_factors(
         fact = resolve_pue(datacenter)
         pue, pue_kind = fact.pue, "operator"
         pue_source = f"{fact.who} {fact.year} published PUE ({fact.source})"
+    elif (operator := cloud_operator(settings.region)) is not None:
+        fact = resolve_pue(operator)
+        pue, pue_kind = fact.pue, "operator"
+        pue_source = (
+            f"{fact.who} {fact.year} fleet PUE for cloud region {settings.region} ({fact.source}); "
+            "set --pue to override"
+        )
     else:
         fact = default_pue()
         pue, pue_kind = fact.pue, "industry-average"
