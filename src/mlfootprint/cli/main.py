@@ -33,6 +33,7 @@ COMMAND_MODULES = (
     "mlfootprint.cli.summary",
     "mlfootprint.cli.doctor",
     "mlfootprint.cli.data",
+    "mlfootprint.cli.study",
 )
 
 
