@@ -10,7 +10,7 @@ The control keeps the final mask but draws a fresh random initialisation (Frankl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.study.compression._deps import require
@@ -23,12 +23,24 @@ if TYPE_CHECKING:
 __all__ = ["apply_mask_of", "imp_prune_and_rewind", "rewind", "snapshot"]
 
 
+def _effective(module: Any, pname: str) -> Any:
+    """``module.<pname>`` as the next forward pass will see it (``orig x mask`` when pruned).
+
+    ``torch.nn.utils.prune`` recomputes the masked attribute only in a forward pre-hook, so after a
+    change to ``*_orig`` the attribute itself is stale until the next forward pass.
+    """
+    orig = getattr(module, f"{pname}_orig", None)
+    if orig is not None:
+        return orig * getattr(module, f"{pname}_mask")
+    return getattr(module, pname, None)
+
+
 def snapshot(model: nn.Module) -> dict[str, torch.Tensor]:
     """A copy of the effective weights and biases (masked if pruned), keyed like an unpruned model."""
     out: dict[str, torch.Tensor] = {}
     for name, module in model.named_modules():
         for pname in ("weight", "bias"):
-            value = getattr(module, pname, None)
+            value = _effective(module, pname)
             if value is not None and hasattr(value, "detach"):
                 out[f"{name}.{pname}" if name else pname] = value.detach().clone()
     return out
@@ -53,6 +65,8 @@ def rewind(model: nn.Module, state: Mapping[str, torch.Tensor]) -> None:
                     raise InvalidValueError("rewind state", key, f"has shape {tuple(state[key].shape)}, "
                                             f"the model {tuple(target.shape)}")  # fmt: skip
                 target.copy_(state[key])
+                if hasattr(module, f"{pname}_orig"):  # refresh the masked attribute now, not at next forward
+                    setattr(module, pname, _effective(module, pname))
 
 
 def imp_prune_and_rewind(model: nn.Module, *, rate: float, rewind_to: Mapping[str, torch.Tensor]) -> None:

@@ -71,8 +71,8 @@ def describe(
         if abs(diff) <= max(2 * spread, 0.05 * base.inference_energy_kwh_per_1k):
             notes.append(
                 f"{r.model}: {r.nonzero_params / max(base.nonzero_params, 1):.0%} of the teacher's non-zero "
-                f"parameters, yet its measured batched inference energy is within "
-                f"{abs(r.inference_saving_pct):.1f} % of the teacher's: dense kernels multiply the zeros "
-                "too, so unstructured sparsity saves nothing here without sparse kernels"
+                f"parameters, yet its measured batched inference energy differs from the teacher's by "
+                f"{-r.inference_saving_pct:+.1f} %, within the measurement's spread: dense kernels multiply "
+                "the zeros too, so unstructured sparsity saves nothing here without sparse kernels"
             )
     return how, energy, meters, tuple(notes)

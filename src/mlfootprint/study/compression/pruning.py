@@ -176,7 +176,10 @@ def count_params(model: nn.Module) -> tuple[int, int]:
     total = nonzero = 0
     for module in model.modules():
         for name, param in module.named_parameters(recurse=False):
-            value = getattr(module, name[: -len("_orig")]) if name.endswith("_orig") else param
+            if name.endswith("_orig"):  # pruned: the effective value is orig x mask
+                value = param * getattr(module, name[: -len("_orig")] + "_mask")
+            else:
+                value = param
             total += int(value.numel())
             nonzero += int((value != 0).sum())
     return total, nonzero
