@@ -126,3 +126,28 @@ def test_rows_count_what_it_took_to_obtain_each_model() -> None:
 def test_a_missing_package_says_how_to_install_it() -> None:
     with pytest.raises(StudyUnavailableError, match=r"pip install 'mlfootprint\[study\]'"):
         require("mlfootprint_no_such_package_for_the_study")
+
+
+def test_one_window_per_model_needs_a_larger_saving_to_count() -> None:
+    outcomes = [
+        SeedOutcome(model="teacher", seed=0, accuracy=0.9, own_runs=(_cost("t", 100.0),)),
+        SeedOutcome(
+            model="a", seed=0, accuracy=0.9, own_runs=(_cost("a", 10.0),), upstream_runs=(_cost("t", 100.0),)
+        ),
+        SeedOutcome(
+            model="b", seed=0, accuracy=0.9, own_runs=(_cost("b", 10.0),), upstream_runs=(_cost("t", 100.0),)
+        ),
+    ]
+    shapes = [
+        ModelShape(model=m, kind=m, sparsity=0.0, params=1, nonzero_params=1, flops=1, flops_nonzero=1)
+        for m in ("teacher", "a", "b")
+    ]
+    windows = [
+        _window("teacher", "batch", 1, 1.00, 1000),
+        _window("a", "batch", 1, 0.95, 1000),  # 5 %: within the 10 % floor of a single window
+        _window("b", "batch", 1, 0.80, 1000),  # 20 %: 10 J / 0.2 mJ = 50,000 inferences
+    ]
+    _, a, b = build_rows(shapes, outcomes, windows, pue=1.0, inference_run_id="inf")
+    assert a.inference_saving_pct == pytest.approx(5.0) and a.payback_inferences is None
+    assert "within the measurement's spread" in a.payback_note
+    assert b.payback_inferences == pytest.approx(50_000.0)

@@ -10,7 +10,8 @@ Energy accounting (facility energy, i.e. IT energy x PUE, like every run in the 
 * Inference energy per 1,000 samples: each measured window's energy x PUE / samples x 1,000, the mean
   over rounds (std over rounds).
 * A saving counts for pay-back only beyond the measurement's spread: twice the combined standard
-  deviation of the two models' windows, and at least ``NOISE_FLOOR_FRAC`` of the teacher's energy.
+  deviation of the two models' windows, and at least ``NOISE_FLOOR_FRAC`` of the teacher's energy
+  (``SINGLE_WINDOW_FLOOR_FRAC`` when a model has one window only, so no spread was measured).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ BASELINE = "teacher"
 #: smallest inference saving the study counts, as a fraction of the teacher's energy per inference
 #: (the CPU-time counters behind the estimate tick every 10 ms; a window's reading is that coarse)
 NOISE_FLOOR_FRAC = 0.02
+#: the same when a model was measured in one window only (no spread measured)
+SINGLE_WINDOW_FLOOR_FRAC = 0.10
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,9 +218,13 @@ def build_rows(
     base_batch, base_batch_std, _ = infer(BASELINE, "batch")
     base_single, base_single_std, _ = infer(BASELINE, "single")
 
-    def noise_j(base: float, base_std: float, std: float) -> float:
+    def noise_j(model: str, mode: str, base: float, base_std: float, std: float) -> float:
         spread = 2.0 * math.sqrt(base_std**2 + std**2)
-        return max(spread, NOISE_FLOOR_FRAC * base) * J_PER_KWH / 1000.0
+        one_window = (
+            min(len(per_window.get((model, mode), [])), len(per_window.get((BASELINE, mode), []))) < 2
+        )
+        floor = SINGLE_WINDOW_FLOOR_FRAC if one_window else NOISE_FLOOR_FRAC
+        return max(spread, floor * base) * J_PER_KWH / 1000.0
 
     rows = []
     for shape in shapes:
@@ -241,13 +248,15 @@ def build_rows(
                 extra_obtain_j=extra_j,
                 baseline_j_per_inference=base_batch * J_PER_KWH / 1000.0,
                 model_j_per_inference=batch * J_PER_KWH / 1000.0,
-                noise_j_per_inference=noise_j(base_batch, base_batch_std, batch_std),
+                noise_j_per_inference=noise_j(shape.model, "batch", base_batch, base_batch_std, batch_std),
             )
             ps = payback_inferences(
                 extra_obtain_j=extra_j,
                 baseline_j_per_inference=base_single * J_PER_KWH / 1000.0,
                 model_j_per_inference=single * J_PER_KWH / 1000.0,
-                noise_j_per_inference=noise_j(base_single, base_single_std, single_std),
+                noise_j_per_inference=noise_j(
+                    shape.model, "single", base_single, base_single_std, single_std
+                ),
             )
             pay_batch, pay_single = pb.inferences, ps.inferences
             note = f"batched: {pb.reason}; one by one: {ps.reason}"
