@@ -151,3 +151,4 @@ def test_one_window_per_model_needs_a_larger_saving_to_count() -> None:
     assert a.inference_saving_pct == pytest.approx(5.0) and a.payback_inferences is None
     assert "within the measurement's spread" in a.payback_note
     assert b.payback_inferences == pytest.approx(50_000.0)
+    assert b.payback_inferences_single is None and "one by one: not measured" in b.payback_note

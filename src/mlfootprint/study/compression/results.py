@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 from mlfootprint.study.compression.measure import InferenceWindow
-from mlfootprint.study.compression.payback import payback_inferences
+from mlfootprint.study.compression.payback import Payback, payback_inferences
 from mlfootprint.units import J_PER_KWH
 
 __all__ = ["BASELINE", "ModelRow", "ModelShape", "RunCost", "SeedOutcome", "StudyResult", "build_rows"]
@@ -188,6 +188,19 @@ def _saving_pct(baseline: float, value: float) -> float:
     return 100.0 * (baseline - value) / baseline if baseline > 0 else float("nan")
 
 
+def _payback(extra_j: float, base_kwh_per_1k: float, kwh_per_1k: float, noise_j: float) -> Payback:
+    per_inference = J_PER_KWH / 1000.0
+    values = (extra_j, base_kwh_per_1k, kwh_per_1k, noise_j)
+    if not all(math.isfinite(v) for v in values):
+        return Payback(inferences=None, saving_j_per_inference=math.nan, reason="not measured")
+    return payback_inferences(
+        extra_obtain_j=extra_j,
+        baseline_j_per_inference=base_kwh_per_1k * per_inference,
+        model_j_per_inference=kwh_per_1k * per_inference,
+        noise_j_per_inference=noise_j,
+    )
+
+
 def build_rows(
     shapes: Sequence[ModelShape],
     outcomes: Sequence[SeedOutcome],
@@ -244,19 +257,17 @@ def build_rows(
             pay_batch = pay_single = None
             note = "baseline"
         else:
-            pb = payback_inferences(
-                extra_obtain_j=extra_j,
-                baseline_j_per_inference=base_batch * J_PER_KWH / 1000.0,
-                model_j_per_inference=batch * J_PER_KWH / 1000.0,
-                noise_j_per_inference=noise_j(shape.model, "batch", base_batch, base_batch_std, batch_std),
+            pb = _payback(
+                extra_j,
+                base_batch,
+                batch,
+                noise_j(shape.model, "batch", base_batch, base_batch_std, batch_std),
             )
-            ps = payback_inferences(
-                extra_obtain_j=extra_j,
-                baseline_j_per_inference=base_single * J_PER_KWH / 1000.0,
-                model_j_per_inference=single * J_PER_KWH / 1000.0,
-                noise_j_per_inference=noise_j(
-                    shape.model, "single", base_single, base_single_std, single_std
-                ),
+            ps = _payback(
+                extra_j,
+                base_single,
+                single,
+                noise_j(shape.model, "single", base_single, base_single_std, single_std),
             )
             pay_batch, pay_single = pb.inferences, ps.inferences
             note = f"batched: {pb.reason}; one by one: {ps.reason}"
