@@ -136,9 +136,14 @@ def render_markdown(result: StudyResult, *, plot: str | None = None) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def render_latex(result: StudyResult, *, label: str = "tab:compression") -> str:
-    """A ``table`` a paper can ``\\input`` (standard LaTeX only)."""
-    e = escape_latex
+def _tex(text: object) -> str:
+    """Escaped for LaTeX, with the two non-ASCII signs the table uses written in math mode."""
+    return escape_latex(text).replace("±", "$\\pm$").replace("µ", "$\\mu$")
+
+
+def render_latex(result: StudyResult, *, label: str = "tab:compression", standalone: bool = False) -> str:
+    """A ``table`` a paper can ``\\input`` (standard LaTeX only); ``standalone`` wraps it in a document."""
+    e = _tex
     cols = _Columns(result)
     keep = [0, 1, 2, 3, 4, 6, 7, 8, 9, 11, 12]
     header = [cols.header[i] for i in keep]
@@ -164,7 +169,10 @@ def render_latex(result: StudyResult, *, label: str = "tab:compression") -> str:
         f"\\label{{{label}}}",
         "\\end{table}",
     ]
-    return "\n".join(lines) + "\n"
+    body = "\n".join(lines) + "\n"
+    if not standalone:
+        return body
+    return "\\documentclass{article}\n\\begin{document}\n" + body + "\\end{document}\n"
 
 
 def render_json(result: StudyResult) -> str:
