@@ -52,7 +52,7 @@ def _result() -> StudyResult:
                         energy_j=j * (1 + 0.01 * r),
                         components={},
                         phase=f"{m}/{mode}/{r}",
-                    )  # fmt: skip
+                    )
                 )
     rows = build_rows(shapes, outcomes, windows, pue=1.5, inference_run_id="inf")
     return StudyResult(
