@@ -104,3 +104,18 @@ def test_bad_options_are_one_line_and_exit_2(tmp_path: Path) -> None:
         proc = _study(*args, "--db", f"sqlite:///{tmp_path / 'runs.sqlite3'}", timeout=60)
         assert proc.returncode == 2, (args, proc.stderr)
         assert needle in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@pytest.mark.frameworks
+def test_a_rewind_point_beyond_training_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    db = f"sqlite:///{tmp_path / 'runs.sqlite3'}"
+    proc = _study("--quick", "--epochs", "1", "--rewind-iteration", "500", "--db", db, "--quiet")
+    assert proc.returncode == 2
+    assert "--rewind-iteration: 500 is beyond the teacher's 23 iterations" in proc.stderr
+    store = open_store(db)
+    try:
+        assert store.list_runs() == []
+    finally:
+        store.close()

@@ -9,6 +9,7 @@ Then one measurement run times and meters inference of seed 0's models, interlea
 from __future__ import annotations
 
 import copy
+import math
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -137,6 +138,11 @@ def _seed(
         models[name] = model
         progress(f"seed {seed}: {name}: test accuracy {acc:.1%}")
 
+    iterations = math.ceil(int(data.x_train.shape[0]) / config.batch_size) * config.epochs
+    if config.rewind_iteration > iterations:
+        raise InvalidValueError(
+            "--rewind-iteration", config.rewind_iteration, f"is beyond the teacher's {iterations} iterations"
+        )
     # the teacher; its weights at the rewind iteration are kept for the ticket
     seeded(seed)
     teacher = factory(1.0).to(device)
@@ -148,10 +154,6 @@ def _seed(
 
     with rec.run("teacher", model="teacher", role="train", seed=seed):
         train(teacher, data, epochs=config.epochs, seed=seed, on_iteration=keep_early, **fit)
-    if not early:
-        raise InvalidValueError(
-            "--rewind-iteration", config.rewind_iteration, "is beyond the teacher's training iterations"
-        )
     dense = [rec.last_cost()]
     done("teacher", teacher, dense, [])
 
