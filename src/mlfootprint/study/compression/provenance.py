@@ -70,7 +70,7 @@ def describe(
             notes.append(
                 f"{r.model}: {r.nonzero_params / max(base.nonzero_params, 1):.0%} of the teacher's non-zero "
                 "parameters (unstructured sparsity), yet its measured batched inference energy is not "
-                f"measurably lower than the teacher's ({-r.inference_saving_pct:+.1f} %): dense kernels "
-                "multiply the zeros too, so without sparse kernels it saves nothing here"
+                f"measurably lower than the teacher's (measured saving {r.inference_saving_pct:+.1f} %): "
+                "dense kernels multiply the zeros too, so without sparse kernels it saves nothing here"
             )
     return how, energy, meters, tuple(notes)
