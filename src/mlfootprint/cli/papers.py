@@ -46,13 +46,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _handle(args: argparse.Namespace) -> int:
     from mlfootprint.papers import reproduce_all, reproductions_to_json
 
+    from mlfootprint.cli.papers_compute import compute_json, compute_markdown, compute_text
+    from mlfootprint.papers_compute import reproduce_compute_all
+
     reproductions = reproduce_all(args.paper)
+    from_compute = reproduce_compute_all() if args.paper in ("all", "patterson2021") else ()
     if args.format == "json":
-        print_json(reproductions_to_json(reproductions))
+        print_json({**reproductions_to_json(reproductions), "from_compute": compute_json(from_compute)})
     elif args.format == "markdown":
-        emit(render_markdown(reproductions))
+        emit(
+            render_markdown(reproductions) + ("\n\n" + compute_markdown(from_compute) if from_compute else "")
+        )
     else:
-        emit(render_text(reproductions))
+        emit(render_text(reproductions) + ("\n\n" + compute_text(from_compute) if from_compute else ""))
     return 0
 
 
