@@ -124,7 +124,17 @@ def run_to_dict(run: RunRecord) -> dict[str, Any]:
             {"name": a.name, "value": a.value, "unit": a.unit, "source": a.source} for a in run.assumptions
         ],
         "extra": dict(run.extra),
+        **_work_dicts(run),
     }
+
+
+def _work_dicts(run: RunRecord) -> dict[str, Any]:
+    """``work``, ``metrics`` and the derived ``cost`` (per-unit costs, FLOP/s, MFU) when recorded."""
+    if not run.work and not run.metrics:
+        return {}
+    from mlfootprint.work.costs import cost_of_result, work_to_dicts
+
+    return {**work_to_dicts(run), "cost": cost_of_result(run)}
 
 
 def _get(d: Mapping[str, Any], key: str, where: str = "run") -> Any:
@@ -245,4 +255,14 @@ def run_from_dict(d: Mapping[str, Any]) -> RunRecord:
             for a in d.get("assumptions") or ()
         ),
         extra=dict(d.get("extra") or {}),
+        **_work_from(d),
     )
+
+
+def _work_from(d: Mapping[str, Any]) -> dict[str, Any]:
+    if not d.get("work") and not d.get("metrics"):
+        return {}
+    from mlfootprint.work.costs import work_from_dicts
+
+    work, metrics = work_from_dicts(dict(d))
+    return {"work": work, "metrics": metrics}

@@ -81,8 +81,9 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_cli_estimate_from_flops_json_and_error() -> None:
     out = _cli(
-        "estimate", "--hardware", "V100", "--count", "10000", "--flops", "3.14e23", "--achieved-tflops", "24.6",
-        "--power-w", "330", "--pue", "1.1", "--intensity", "0.429", "--format", "json",
+        "estimate", "--hardware", "V100", "--count", "10000", "--flops", "3.14e23",
+        "--achieved-tflops", "24.6", "--power-w", "330", "--pue", "1.1", "--intensity", "0.429",
+        "--format", "json",
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)

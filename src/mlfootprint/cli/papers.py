@@ -44,9 +44,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from mlfootprint.papers import reproduce_all, reproductions_to_json
-
     from mlfootprint.cli.papers_compute import compute_json, compute_markdown, compute_text
+    from mlfootprint.papers import reproduce_all, reproductions_to_json
     from mlfootprint.papers_compute import reproduce_compute_all
 
     reproductions = reproduce_all(args.paper)

@@ -56,7 +56,8 @@ def compute_text(reps: Sequence[ComputeReproduction]) -> str:
     """The section as text."""
     lines = [
         "Patterson et al. 2021, Tables 1 and 4 from the work: days = FLOPs / (processors x measured TFLOP/s)",
-        f"  {'model':<46} {'FLOPs':>8} {'TFLOP/s':>8}  {'days pub / comp':<20} {'energy pub / comp':<24} CO2e pub / comp",
+        f"  {'model':<46} {'FLOPs':>8} {'TFLOP/s':>8}  {'days pub / comp':<20} "
+        f"{'energy pub / comp':<24} CO2e pub / comp",
     ]
     for rep in reps:
         days, energy, co2e = _cells(rep)

@@ -11,7 +11,15 @@ from typing import Any, TypeVar
 
 from mlfootprint.clock import Clock
 from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError, closest_names
-from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, Sample
+from mlfootprint.records import (
+    Assumption,
+    ComponentEnergy,
+    MetricValue,
+    PhaseRecord,
+    RunRecord,
+    Sample,
+    WorkCounts,
+)
 from mlfootprint.serialize import RUN_STATUSES
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
@@ -29,6 +37,7 @@ from mlfootprint.store.sql import (
     UPSERT_RUN,
     to_json,
 )
+from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
 
@@ -151,6 +160,7 @@ class SQLStore:
                 self._many(INSERT_COMPONENT, component_rows)
                 self._many(INSERT_PHASE, phase_rows)
                 self._many(INSERT_SAMPLE, sample_rows)
+                write_work(self._conn.execute, self._many, d.sql, run)
 
         self._retry("write to", write)
 
@@ -160,7 +170,7 @@ class SQLStore:
         def delete() -> str:
             with self._dialect.transaction(self._conn, write=True):
                 full = self._resolve(run_id)
-                for table in ("samples", "phases", "components"):
+                for table in ("samples", "phases", "components", *WORK_TABLES):
                     self._conn.execute(self._dialect.sql(f"DELETE FROM {table} WHERE run_id = ?"), (full,))
                 self._conn.execute(self._dialect.sql("DELETE FROM runs WHERE id = ?"), (full,))
                 return full
@@ -195,9 +205,14 @@ class SQLStore:
         ids = [str(r[0]) for r in rows]
         components: dict[str, list[ComponentEnergy]] = {i: [] for i in ids}
         phases: dict[str, list[PhaseRecord]] = {i: [] for i in ids}
+        work: dict[str, list[WorkCounts]] = {}
+        metrics: dict[str, list[MetricValue]] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))
+            chunk_work, chunk_metrics = read_work(self._q, chunk)
+            work.update(chunk_work)
+            metrics.update(chunk_metrics)
             for r in self._q(
                 f"SELECT run_id, {', '.join(COMPONENT_COLUMNS)} FROM components "
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
@@ -242,6 +257,8 @@ class SQLStore:
                 extra=json.loads(v["extra_json"]),
                 components=tuple(components[v["id"]]),
                 phases=tuple(phases[v["id"]]),
+                work=tuple(work[v["id"]]),
+                metrics=tuple(metrics[v["id"]]),
             )
             runs.append(with_effective_status(run, now=now))
         return runs

@@ -20,6 +20,7 @@ import os
 import socket
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.reduce.schedule import StartPlan
     from mlfootprint.store import RunStore
+    from mlfootprint.work.predict import Prediction
 
 __all__ = ["Tracker", "track"]
 
@@ -81,6 +83,10 @@ class Tracker:
         zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
         start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
             series); the record's ``extra["schedule"]`` then compares the run with starting at once.
+        budget_kwh: an energy budget for the run (facility kWh); exclusive with ``budget_co2e_kg``.
+        budget_co2e_kg: a CO2e budget for the run (kg).
+        on_exceed: ``"warn"`` (default) or ``"stop"``: when the predicted or used amount exceeds the
+            budget, warn once; with ``"stop"`` also set ``stop_requested`` (callbacks stop training).
 
     Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file
     (``MLFOOTPRINT_SERIES`` and ``MLFOOTPRINT_ZONE`` for the series).
@@ -112,6 +118,9 @@ class Tracker:
         intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
         zone: str | None = None,
         start_plan: StartPlan | None = None,
+        budget_kwh: float | None = None,
+        budget_co2e_kg: float | None = None,
+        on_exceed: str = "warn",
     ) -> None:
         datacenter: str | None = None
         pue_value: float | None = None
@@ -136,8 +145,13 @@ class Tracker:
             project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
             flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
             providers=providers, pid=pid, command=command, intensity_series=intensity_series, zone=zone,
-            start_plan=start_plan,
+            start_plan=start_plan, budget_kwh=budget_kwh, budget_co2e_kg=budget_co2e_kg, on_exceed=on_exceed,
         )  # fmt: skip
+        from mlfootprint.work.book import WorkBook
+        from mlfootprint.work.budget import budget_from_kwargs
+
+        #: FLOPs, counts, metrics, predictions and the budget of this run (``mlfootprint.work``)
+        self.work = WorkBook(budget=budget_from_kwargs(budget_kwh, budget_co2e_kg, on_exceed))
         self.settings = load_settings(
             project=project,
             region=region,
@@ -354,6 +368,7 @@ class Tracker:
             extra=extra,
             series=resolved,
         )
+        record = self._with_work(record, final=final, batch=batch)
         if self.start_plan is not None and self.series is not None:
             from mlfootprint.tracking.deferred import schedule_extra
 
@@ -380,6 +395,8 @@ class Tracker:
             self._previous = previous
             raise
         self._totals = totals
+        self.work.observe(batch)
+        self.work.check(used_energy_j=record.energy_j, used_co2e_g=record.co2e_g)
 
     def snapshot(self) -> RunRecord:
         """The run so far (status ``running``), from the latest readings; nothing is saved."""
@@ -389,6 +406,74 @@ class Tracker:
         return self._record(
             "running", None, sampler.last_energies_j(), final=False, batch=sampler.peek_pending()
         )[0]
+
+    # -- work: FLOPs, counts, metrics, progress (mlfootprint.work) ----------------------------------
+
+    def _with_work(self, record: RunRecord, *, final: bool, batch: Sequence[RawSample]) -> RunRecord:
+        if final:
+            self.work.observe(batch)
+        extra = self.work.extra(
+            final=final, energy_j=record.energy_j, duration_s=record.duration_s, pue=record.pue
+        )
+        return replace(
+            record, work=self.work.counts(), metrics=self.work.metrics(), extra={**record.extra, **extra}
+        )
+
+    def _open_phases(self) -> tuple[str, ...]:
+        return () if self._phases is None else self._phases.open_names
+
+    def add_flops(self, flops: float, *, method: str = "user") -> None:
+        """Add FLOPs done by this run (and by each phase open now); ``method`` says how they were counted."""
+        self.work.add_flops(flops, phases=self._open_phases(), method=method)
+
+    def count(
+        self, *, samples: float | None = None, tokens: float | None = None, requests: float | None = None
+    ) -> None:
+        """Count work done: samples, tokens, requests (costs per sample, per 1k tokens, per request)."""
+        self.work.count(phases=self._open_phases(), samples=samples, tokens=tokens, requests=requests)
+
+    def log_metric(self, name: str, value: float, *, step: int | None = None) -> None:
+        """Record a quality metric (``accuracy``, ``val_loss``, ...) beside the run's cost."""
+        self.work.log_metric(name, value, step=step, t_s=self._clock.monotonic() - self._t0_s)
+
+    def request(self) -> AbstractContextManager[None]:
+        """Time one request of a serving loop: ``with run.request(): answer(query)`` (see docs/work.md)."""
+        return self.work.request(lambda: self._clock.monotonic() - self._t0_s)
+
+    def progress(self, done: float, total: float | None = None, *, size: float = 1.0) -> Prediction | None:
+        """Mark ``done`` units (epochs or steps) complete out of ``total``; predict the run; check the budget.
+
+        Returns the prediction of the whole run once ``total`` is known (given now or before).
+        """
+        if self._sampler is None or self._info is None or self.result is not None:
+            raise TrackerError("progress: the tracker is not running")
+        from mlfootprint.units import kwh_from_j
+        from mlfootprint.work.predict import Checkpoint
+
+        energy_j = sum(self._sampler.read_all(timeout_s=1.0)) * self.factors.pue
+        t_s = self._clock.monotonic() - self._t0_s
+        point = Checkpoint(
+            done=float(done), t_s=t_s, energy_j=energy_j,
+            co2e_g=kwh_from_j(energy_j) * self.factors.intensity_g_per_kwh, size=float(size),
+        )  # fmt: skip
+        return self.work.progress(point, total=total, intensity_ahead=self._intensity_ahead())
+
+    def _intensity_ahead(self) -> Callable[[float, float], float | None] | None:
+        series, info = self.series, self._info
+        if series is None or info is None:
+            return None
+        start = info.started_at.timestamp()
+
+        def ahead(t_from_s: float, t_to_s: float) -> float | None:
+            mean, frac = series.mean_over([start + t_from_s], [start + t_to_s])
+            return float(mean[0]) if float(frac[0]) >= 0.999 else None
+
+        return ahead
+
+    @property
+    def stop_requested(self) -> str | None:
+        """Why the run should stop (its budget, under ``on_exceed="stop"``), else ``None``."""
+        return self.work.stop_requested
 
     # -- phases, context manager, decorator --------------------------------------------------------
 
@@ -447,10 +532,14 @@ def track(
     store: RunStore | None = None,
     intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
     zone: str | None = None,
+    budget_kwh: float | None = None,
+    budget_co2e_kg: float | None = None,
+    on_exceed: str = "warn",
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
     return Tracker(
         project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-        intensity_series=intensity_series, zone=zone,
+        intensity_series=intensity_series, zone=zone, budget_kwh=budget_kwh, budget_co2e_kg=budget_co2e_kg,
+        on_exceed=on_exceed,
     )  # fmt: skip
