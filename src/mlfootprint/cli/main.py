@@ -31,6 +31,7 @@ COMMAND_MODULES = (
     "mlfootprint.cli.schedule",
     "mlfootprint.cli.whatif",
     "mlfootprint.cli.summary",
+    "mlfootprint.cli.compare",
     "mlfootprint.cli.doctor",
     "mlfootprint.cli.data",
 )

@@ -1,0 +1,143 @@
+"""Work recorded by the tracker: FLOPs, counts, metrics, prediction, budgets; stored and read back."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mlfootprint.errors import InvalidValueError
+from mlfootprint.store import SQLStore, open_store
+from mlfootprint.testing import FakeClock, FakeMeter
+from mlfootprint.tracking.tracker import track
+from mlfootprint.work.budget import BudgetWarning
+from mlfootprint.work.costs import cost_of_result
+
+SLOW = {"interval_s": 3600.0, "flush_interval_s": 3600.0}  # the sampler stays out of the way
+
+
+@pytest.fixture
+def store(tmp_path: Path, clock: FakeClock) -> Iterator[SQLStore]:
+    s = open_store(f"sqlite:///{tmp_path / 'runs.sqlite3'}", clock=clock)
+    yield s
+    s.close()
+
+
+def gpu(clock: FakeClock, power_w: float = 250.0) -> FakeMeter:
+    return FakeMeter(
+        clock, meter_id="nvml:0", component="gpu", power_w=power_w, source="NVML (NVIDIA A100-SXM4-40GB)"
+    )
+
+
+def test_flops_counts_and_metrics_per_run_and_phase_are_stored(clock: FakeClock, store: SQLStore) -> None:
+    with track(
+        project="p", region="FR", pue=1.0, meters=[gpu(clock)], clock=clock, store=store, **SLOW
+    ) as run:
+        with run.phase("epoch-0"):
+            clock.advance(100.0)
+            run.add_flops(3e15)
+            run.count(samples=1000, tokens=200_000)
+        with run.phase("epoch-1"):
+            clock.advance(100.0)
+            run.add_flops(3e15)
+            run.count(samples=1000, tokens=200_000)
+            run.log_metric("accuracy", 0.91, step=1)
+        run.count(requests=4)
+    stored = store.get_run(run.id or "")
+    work = {w.phase: w for w in stored.work}
+    assert set(work) == {"", "epoch-0", "epoch-1"}
+    assert work[""].flops == 6e15 and work[""].flops_method == "user"
+    assert (work[""].samples, work[""].tokens, work[""].requests) == (2000, 400_000, 4)
+    assert work["epoch-1"].flops == 3e15 and work["epoch-1"].samples == 1000
+    assert [(m.name, m.value, m.step) for m in stored.metrics] == [("accuracy", 0.91, 1)]
+    # 250 W x 200 s = 50 kJ; PUE 1.0
+    cost = cost_of_result(stored)
+    assert cost["per_unit"]["sample"]["energy_wh"] == pytest.approx(50_000 / 3600 / 2000)
+    assert cost["per_unit"]["1k_tokens"]["flops"] == pytest.approx(6e15 / 400)
+    assert cost["per_unit"]["request"]["co2e_g"] == pytest.approx(stored.co2e_g / 4)
+    assert cost["achieved_tflops_per_device"] == pytest.approx(6e15 / 200 / 1e12)
+    assert cost["flops_per_joule"] == pytest.approx(6e15 / 50_000)
+    # A100 SXM4 40GB: 312 TFLOP/s FP16/BF16 peak in the accelerator table
+    assert cost["mfu_frac"] == pytest.approx(30e12 / 312e12)
+    assert "FP16/BF16 peak" in cost["mfu_basis"]
+
+
+def test_bad_work_values_are_named(clock: FakeClock, store: SQLStore) -> None:
+    with track(region="FR", meters=[gpu(clock)], clock=clock, store=store, **SLOW) as run:
+        with pytest.raises(InvalidValueError, match="samples"):
+            run.count(samples=-1)
+        with pytest.raises(InvalidValueError, match="flops"):
+            run.add_flops(float("nan"))
+        with pytest.raises(InvalidValueError, match="accuracy"):
+            run.log_metric("accuracy", float("inf"))
+
+
+def steady_run(
+    clock: FakeClock, store: SQLStore, epochs: int, seed: int, **kwargs: object
+) -> tuple[list, object]:
+    """Epochs of 60 s +-3 % at 250 W +-3 %: a steady run with realistic jitter."""
+    rng = random.Random(seed)
+    power = {"w": 250.0}
+    meter = FakeMeter(clock, meter_id="nvml:0", component="gpu", power_w=lambda t: power["w"])
+    predictions = []
+    with track(region="FR", pue=1.1, meters=[meter], clock=clock, store=store, **SLOW, **kwargs) as run:  # type: ignore[arg-type]
+        clock.advance(20.0)  # warm-up in the first epoch: compilation, caches
+        for epoch in range(epochs):
+            power["w"] = 250.0 * (1 + rng.gauss(0, 0.03))
+            clock.advance(60.0 * (1 + rng.gauss(0, 0.03)))
+            predictions.append(run.progress(epoch + 1, epochs))
+            if run.stop_requested:
+                break
+    return predictions, run.result
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_prediction_after_20_percent_is_within_10_percent_and_covers_the_actual(
+    clock: FakeClock, store: SQLStore, seed: int
+) -> None:
+    predictions, result = steady_run(clock, store, 50, seed)
+    at_20 = predictions[9]  # after 10 of 50 epochs
+    assert at_20 is not None and at_20.progress_frac == pytest.approx(0.2)
+    actual_j, actual_s = result.energy_j, result.duration_s  # type: ignore[attr-defined]
+    assert abs(at_20.energy_j - actual_j) / actual_j < 0.10
+    assert abs(at_20.duration_s - actual_s) / actual_s < 0.10
+    assert at_20.energy_j_low <= actual_j <= at_20.energy_j_high
+    assert at_20.duration_s_low <= actual_s <= at_20.duration_s_high
+    stored = result.extra["predictions"]  # type: ignore[attr-defined]
+    assert len(stored) == 50
+    assert stored[9]["energy_error_pct"] == pytest.approx((at_20.energy_j - actual_j) / actual_j * 100)
+    assert stored[9]["energy_interval_contains_actual"] is True
+
+
+def test_energy_budget_warns_on_the_prediction_and_stops(clock: FakeClock, store: SQLStore) -> None:
+    # 50 epochs of ~60 s at 250 W x 1.1 = ~0.23 kWh; a 0.1 kWh budget is exceeded by the prediction
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        predictions, result = steady_run(clock, store, 50, 1, budget_kwh=0.1, on_exceed="stop")
+    assert len(predictions) == 1  # stopped after the first epoch's prediction
+    budget_warnings = [w for w in caught if issubclass(w.category, BudgetWarning)]
+    assert len(budget_warnings) == 1 and "will be exceeded" in str(budget_warnings[0].message)
+    extra = result.extra  # type: ignore[attr-defined]
+    assert extra["budget"]["exceeded"] is True and extra["budget"]["basis"] == "predicted"
+    assert extra["end_reason"].startswith("stopped by budget: budget 0.1kWh will be exceeded")
+    stored = store.get_run(result.id)  # type: ignore[attr-defined]
+    assert stored.extra["end_reason"] == extra["end_reason"]
+
+
+def test_co2e_budget_warn_only_does_not_stop(clock: FakeClock, store: SQLStore) -> None:
+    with pytest.warns(BudgetWarning, match="kg CO2e"):
+        predictions, result = steady_run(clock, store, 10, 2, budget_co2e_kg=0.001, on_exceed="warn")
+    assert len(predictions) == 10
+    assert "end_reason" not in result.extra  # type: ignore[attr-defined]
+
+
+def test_budget_options_are_checked_before_anything_runs() -> None:
+    with pytest.raises(InvalidValueError, match="budget_co2e_kg"):
+        track(budget_kwh=1, budget_co2e_kg=1)
+    with pytest.raises(InvalidValueError, match="on_exceed"):
+        track(budget_kwh=1, on_exceed="explode")
+    with pytest.raises(InvalidValueError, match="budget_kwh"):
+        track(budget_kwh=-2)
