@@ -65,10 +65,7 @@ def _select(args: argparse.Namespace) -> list[Any]:
     tags: list[tuple[str, str]] = args.tag
     store = open_store(args.db)
     try:
-        if args.runs:
-            runs = [store.get_run(r) for r in args.runs]
-        else:
-            runs = store.list_runs(project=args.project)
+        runs = [store.get_run(r) for r in args.runs] if args.runs else store.list_runs(project=args.project)
     finally:
         store.close()
     runs = [r for r in runs if all(r.tags.get(k) == v for k, v in tags)]
@@ -152,11 +149,9 @@ def render_markdown(c: Comparison) -> str:
         f"| Run | Name | {c.metric} ({_direction(c)}) | {COSTS[c.cost][1]} | Pareto | Dominated by |",
         "|---|---|---|---|---|---|",
     ]
-    for rid, label, metric, cost, _ in _rows(c):
-        row = next(r for r in c.rows if r.id == rid)
-        out.append(
-            f"| {rid} | {label} | {metric} | {cost} | {'yes' if row.pareto else 'no'} | {row.dominated_by or '-'} |"
-        )
+    for (rid, label, metric, cost, _), row in zip(_rows(c), c.rows, strict=True):
+        pareto = "yes" if row.pareto else "no"
+        out.append(f"| {rid} | {label} | {metric} | {cost} | {pareto} | {row.dominated_by or '-'} |")
     return "\n".join(out)
 
 
