@@ -41,7 +41,9 @@ def conv_training_flops(batch: int) -> float:
     return conv1 * 2 + conv2 * 3 + fc * 3
 
 
-def train(model: torch.nn.Module, x_shape: tuple[int, ...], n_out: int, steps: int, flops: TorchFlops) -> None:
+def train(
+    model: torch.nn.Module, x_shape: tuple[int, ...], n_out: int, steps: int, flops: TorchFlops
+) -> None:
     torch.manual_seed(0)
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     for _ in range(steps):
