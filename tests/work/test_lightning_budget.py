@@ -64,9 +64,33 @@ def test_budget_stops_a_real_lightning_run(tmp_path: Path, clock: FakeClock) -> 
             trainer.fit(make_model(clock), loader(), loader())
     record = store.get_run(run.id or "")
     store.close()
-    assert trainer.current_epoch < 5  # stopped after the first epoch's prediction, not at 50
+    # Lightning knows the length in steps (estimated_stepping_batches = 200): the first step's
+    # prediction (200 s x 100 W = 20 kJ) is over the 5.4 kJ budget, so training stops right there
+    assert trainer.global_step < 10
+    assert record.status == "finished"
     assert record.extra["end_reason"].startswith("stopped by budget: budget 0.0015kWh will be exceeded")
     total = next(w for w in record.work if w.phase == "")
-    assert total.samples == 32 * trainer.current_epoch
-    assert [m.name for m in record.metrics][:1] == ["val_acc"]
-    assert record.extra["predictions"][0]["total"] == 50
+    assert total.samples == 8 * trainer.global_step
+    assert record.extra["predictions"][0]["total"] == 200
+
+
+def test_counts_metrics_and_predictions_of_a_real_lightning_run(tmp_path: Path, clock: FakeClock) -> None:
+    from mlfootprint.integrations.lightning_work import lightning_work_callback
+
+    store = open_store(f"sqlite:///{tmp_path / 'runs.sqlite3'}", clock=clock)
+    meter = FakeMeter(clock, meter_id="nvml:0", component="gpu", power_w=100.0)
+    with track(region="FR", pue=1.0, meters=[meter], clock=clock, store=store, interval_s=3600.0) as run:
+        trainer = pl.Trainer(
+            max_epochs=3, callbacks=[lightning_work_callback(run)], logger=False, enable_checkpointing=False,
+            enable_progress_bar=False, enable_model_summary=False, accelerator="cpu", default_root_dir=str(tmp_path),
+        )  # fmt: skip
+        trainer.fit(make_model(clock), loader(), loader())
+    record = store.get_run(run.id or "")
+    store.close()
+    total = next(w for w in record.work if w.phase == "")
+    assert total.samples == 3 * 32
+    assert [(m.name, m.step) for m in record.metrics] == [("val_acc", 0), ("val_acc", 1), ("val_acc", 2)]
+    predictions = record.extra["predictions"]
+    assert predictions[-1]["done"] == predictions[-1]["total"] == 12  # 3 epochs x 4 steps
+    # a steady fake run: every prediction after the first step is exact, and its error is recorded
+    assert abs(predictions[-1]["energy_error_pct"]) < 1.0

@@ -132,6 +132,19 @@ def register(subparsers: Any) -> None:
         metavar="D",
         help="how long CMD runs, for the plan (default 1h)",
     )
+    parser.add_argument(
+        "--budget",
+        default=None,
+        metavar="AMOUNT",
+        help="energy or CO2e budget, e.g. 2kWh or 5kg (mWh..MWh, g..t); checked on the prediction and the "
+        "energy used",
+    )
+    parser.add_argument(
+        "--on-exceed",
+        choices=("warn", "stop"),
+        default="warn",
+        help="over budget: warn (default), or stop the command with SIGTERM",
+    )
     add_db_arg(parser)
     parser.add_argument("--json-out", default=None, metavar="FILE", help="also write the run record as JSON")
     parser.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- CMD ...", help="the command to run")
@@ -201,6 +214,11 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
     if plan is None and (args.slack or args.deadline or args.expected_duration):
         raise UsageError("run: --slack, --deadline and --expected-duration need --start-when-cleaner")
 
+    budget = None
+    if getattr(args, "budget", None) is not None:
+        from mlfootprint.work.budget import parse_budget
+
+        budget = parse_budget(args.budget, args.on_exceed)
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
         tracker = _tracker(args, deps, store, cmd, name, plan, series)
@@ -210,6 +228,7 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
             _wait(plan, deps)
             store = open_store(args.db)
             tracker = _tracker(args, deps, store, cmd, name, plan, series)
+        tracker.work.budget = budget
         return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, format_summary)
     finally:
         store.close()
@@ -294,6 +313,15 @@ def _wait(plan: StartPlan, deps: RunDeps) -> None:
     print("mlfootprint: starting the command now", file=sys.stderr)
 
 
+def _progress_path(tracker: Any) -> Path:
+    """A fresh file the command appends its progress to (``MLFOOTPRINT_PROGRESS_FILE``)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="mlfootprint-progress-", suffix=".txt")
+    os.close(fd)
+    return Path(name)
+
+
 def _supervise(
     cmd: list[str], tracker: Any, db_url: str, json_out: str | None, to_dict: Any, summary: Any
 ) -> int:
@@ -308,10 +336,14 @@ def _supervise(
         elif child.poll() is None:
             child.send_signal(signum)
 
+    from mlfootprint.cli.run_watch import watch_child
+    from mlfootprint.work.progress_file import ENV
+
+    progress = _progress_path(tracker)
     previous = {s: signal.signal(s, forward) for s in _FORWARDED}
     try:
         try:
-            child = subprocess.Popen(cmd)
+            child = subprocess.Popen(cmd, env={**os.environ, ENV: str(progress)})
         except FileNotFoundError:
             print(f"mlfootprint: error: command not found: {cmd[0]}", file=sys.stderr)
             return 127
@@ -331,17 +363,19 @@ def _supervise(
         except MlfootprintError as exc:
             print(f"mlfootprint: error: not tracked: {exc}", file=sys.stderr)
             tracked = False
-        status = exit_status(child.wait())
+        status = exit_status(watch_child(child, tracker, progress) if tracked else child.wait())
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        progress.unlink(missing_ok=True)
     if not tracked:
         return status
     error: MlfootprintError | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            tracker.stop(status="finished" if status == 0 else "failed", exit_code=status)
+            ended = "interrupted" if tracker.stop_requested else "finished" if status == 0 else "failed"
+            tracker.stop(status=ended, exit_code=status)
         except MlfootprintError as exc:
             error = exc
     for message in caught:

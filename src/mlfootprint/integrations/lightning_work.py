@@ -39,7 +39,7 @@ def lightning_work_callback(run: Tracker) -> Any:
             w.count_batch(run, batch)
             unit, total = w.lightning_length(trainer)
             if unit == "step":
-                w.report_progress(run, int(trainer.global_step), total)
+                w.report_progress(run, int(trainer.global_step), total, throttle=True)
             w.stop_lightning(run, trainer)
 
         def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
@@ -48,8 +48,8 @@ def lightning_work_callback(run: Tracker) -> Any:
 
         def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
             unit, total = w.lightning_length(trainer)
-            if unit == "epoch":
-                w.report_progress(run, int(trainer.current_epoch) + 1, total)
+            done = int(trainer.global_step) if unit == "step" else int(trainer.current_epoch) + 1
+            w.report_progress(run, done, total)
             w.stop_lightning(run, trainer)
 
     return MlfootprintWorkCallback()

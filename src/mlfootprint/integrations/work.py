@@ -127,11 +127,27 @@ def prediction_line(prediction: Prediction) -> str:
     )
 
 
-def report_progress(run: Tracker | None, done: float, total: float | None, *, size: float = 1.0) -> None:
-    """Record ``done`` of ``total`` units (predicts and checks the budget); log the prediction."""
+#: progress reported from step hooks more often than this is skipped (each report reads the meters)
+MIN_PROGRESS_INTERVAL_S = 5.0
+
+
+def report_progress(run: Tracker | None, done: float, total: float | None, *, throttle: bool = False) -> None:
+    """Record ``done`` of ``total`` units (predicts and checks the budget); log the prediction.
+
+    With ``throttle`` (for per-step hooks), reports closer than ``MIN_PROGRESS_INTERVAL_S`` apart are
+    skipped, except the last.
+    """
     if run is None or run.result is not None or not done > 0:
         return
-    prediction = run.progress(done, total, size=size)
+    if throttle and total is not None and done < total:
+        import time
+
+        now = time.monotonic()
+        last = getattr(run.work, "last_report_s", None)
+        if last is not None and now - last < MIN_PROGRESS_INTERVAL_S:
+            return
+        run.work.last_report_s = now
+    prediction = run.progress(done, total)
     if prediction is not None:
         logger.info("%s", prediction_line(prediction))
 
@@ -142,10 +158,20 @@ def _positive(value: Any) -> float | None:
 
 
 def lightning_length(trainer: Any) -> tuple[str, float | None]:
-    """(``"epoch"`` or ``"step"``, the total): ``max_steps`` when set (> 0), else ``max_epochs``."""
+    """(``"epoch"`` or ``"step"``, the total).
+
+    Steps when Lightning knows the total (``max_steps``, or ``estimated_stepping_batches`` from the
+    epochs and the loader's length: epochs of different lengths are then weighed right), else epochs.
+    """
     max_steps = _positive(getattr(trainer, "max_steps", None))
     if max_steps is not None:
         return "step", max_steps
+    try:
+        estimated = _positive(getattr(trainer, "estimated_stepping_batches", None))
+    except Exception:  # noqa: BLE001 -- Lightning raises when the loader has no length
+        estimated = None
+    if estimated is not None and math.isfinite(estimated):
+        return "step", estimated
     return "epoch", _positive(getattr(trainer, "max_epochs", None))
 
 

@@ -440,7 +440,7 @@ class Tracker:
         """Time one request of a serving loop: ``with run.request(): answer(query)`` (see docs/work.md)."""
         return self.work.request(lambda: self._clock.monotonic() - self._t0_s)
 
-    def progress(self, done: float, total: float | None = None, *, size: float = 1.0) -> Prediction | None:
+    def progress(self, done: float, total: float | None = None) -> Prediction | None:
         """Mark ``done`` units (epochs or steps) complete out of ``total``; predict the run; check the budget.
 
         Returns the prediction of the whole run once ``total`` is known (given now or before).
@@ -454,7 +454,7 @@ class Tracker:
         t_s = self._clock.monotonic() - self._t0_s
         point = Checkpoint(
             done=float(done), t_s=t_s, energy_j=energy_j,
-            co2e_g=kwh_from_j(energy_j) * self.factors.intensity_g_per_kwh, size=float(size),
+            co2e_g=kwh_from_j(energy_j) * self.factors.intensity_g_per_kwh,
         )  # fmt: skip
         return self.work.progress(point, total=total, intensity_ahead=self._intensity_ahead())
 

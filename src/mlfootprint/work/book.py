@@ -57,7 +57,10 @@ class WorkBook:
         self._series: dict[int, list[tuple[float, float]]] = {}
         self._budget_state: dict[str, object] | None = None
         self.stop_requested: str | None = None
+        self.last_report_s: float | None = None  # for callers that throttle their progress reports
         self.on_prediction: Callable[[Prediction], None] | None = None
+        #: where budget messages go (default: ``warnings.warn`` with ``BudgetWarning``)
+        self.on_warning: Callable[[str], None] | None = None
 
     # -- recording ------------------------------------------------------------------------------------
 
@@ -178,7 +181,10 @@ class WorkBook:
                 self.stop_requested = f"stopped by budget: {result.message}"
                 self._budget_state["stop_requested"] = self.stop_requested
         logger.warning("mlfootprint: %s", result.message)
-        warnings.warn(result.message, BudgetWarning, stacklevel=3)
+        if self.on_warning is not None:
+            self.on_warning(result.message)
+        else:
+            warnings.warn(result.message, BudgetWarning, stacklevel=3)
 
     # -- the record ------------------------------------------------------------------------------------
 

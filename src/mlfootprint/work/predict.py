@@ -1,18 +1,20 @@
 """Predict a whole run's time, energy and CO2e from its first units of work (epochs or steps).
 
-The run reports its progress as completed units out of a known total (``max_epochs``,
-``num_train_epochs``, ``max_steps``, or given), optionally weighted by each unit's size (steps or
-samples per epoch, when epochs differ in length). At each report the time and energy so far are
-known; the prediction is
+The run reports its progress as work done out of a known total: epochs of ``max_epochs`` /
+``num_train_epochs``, or steps (or samples) of ``max_steps`` / the estimated stepping batches. When
+epochs differ in length, report steps: each report's share of the work is then the steps since the
+last one, which is what carbontracker's per-epoch extrapolation cannot see. At each report (a
+*checkpoint*) the time and energy so far are known; the prediction is
 
-    remaining = rate x remaining size          rate: time (energy) per unit of size over the
-                                               completed units, the first one left out once
-                                               there are three or more (warm-up, compilation, caches)
+    remaining = rate x (total - done)          rate: time (energy) per unit of work over the
+                                               checkpoints, the first interval left out once there
+                                               are three or more (warm-up, compilation, caches)
     interval  = remaining +- t(0.975, k-1) x s x sqrt(R + R^2 / k)
 
-where ``s`` is the standard deviation of the per-unit rates between completed units (scaled to a
-unit of mean size), ``k`` how many there are and ``R`` how many unit-sizes remain: the prediction
-interval of a sum of R further draws around a mean estimated from k (each unit's rate independent).
+where ``s`` is the standard deviation between checkpoint intervals of their amount per interval
+(scaled to an interval of mean size), ``k`` how many intervals there are and ``R`` how many
+interval-sizes remain: the prediction interval of a sum of R further draws around a mean estimated
+from k (each interval independent).
 With one or two units there is no spread to go on; a floor of +-10 % of the remainder is used and
 said so. CO2e is the predicted energy at the run's intensity, or, where an hourly intensity series
 covers the hours ahead, the remaining energy spread evenly over the predicted remaining time at the
@@ -54,11 +56,10 @@ def t_quantile_975(df: int) -> float:
 class Checkpoint:
     """The state at the end of a unit: cumulative time, facility energy and CO2e since the start."""
 
-    done: float  # completed units so far (1, 2, ...)
+    done: float  # work done so far: epochs, steps or samples (cumulative)
     t_s: float
     energy_j: float
     co2e_g: float
-    size: float = 1.0  # this unit's size (steps or samples), 1 when units are equal
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -132,7 +133,6 @@ def predict(
     points: Sequence[Checkpoint],
     *,
     total: float,
-    remaining_size: float | None = None,
     intensity_ahead: Callable[[float, float], float | None] | None = None,
 ) -> Prediction:
     """Predict the run's totals after ``points`` (one per completed unit, in order).
@@ -140,7 +140,6 @@ def predict(
     Args:
         points: the checkpoints at the end of each completed unit.
         total: the number of units the run will do.
-        remaining_size: the size of what is left (default: the mean completed size x units left).
         intensity_ahead: ``f(t_from_s, t_to_s) -> g/kWh`` (mean over that window of the run, seconds
             since its start), or ``None`` where no series covers it; ``None`` uses the run's mean so far.
 
@@ -152,9 +151,10 @@ def predict(
     last = points[-1]
     if not total >= last.done:
         raise InvalidValueError("total", total, f"is below the {last.done:g} units already done")
-    sizes = [p.size for p in points]
-    if remaining_size is None:
-        remaining_size = (total - last.done) * (sum(sizes) / len(sizes))
+    sizes = _increments(points, "done")
+    if any(size <= 0 for size in sizes):
+        raise InvalidValueError("progress", last.done, "must increase from one checkpoint to the next")
+    remaining_size = total - last.done
     d_mid, d_low, d_high = _remaining(_increments(points, "t_s"), sizes, remaining_size)
     e_mid, e_low, e_high = _remaining(_increments(points, "energy_j"), sizes, remaining_size)
     so_far_g_per_j = last.co2e_g / last.energy_j if last.energy_j > 0 else 0.0
