@@ -24,7 +24,7 @@ def report_progress(done: float, total: float | None = None) -> bool:
     if not path:
         return False
     line = f"{float(done)!r} {'' if total is None else repr(float(total))}".rstrip() + "\n"
-    with open(path, "a", encoding="utf-8") as f:
+    with Path(path).open("a", encoding="utf-8") as f:
         f.write(line)
     return True
 
@@ -38,7 +38,7 @@ class ProgressReader:
 
     def read(self) -> list[tuple[float, float | None]]:
         try:
-            with open(self.path, "rb") as f:
+            with self.path.open("rb") as f:
                 f.seek(self._offset)
                 data = f.read()
         except FileNotFoundError:
