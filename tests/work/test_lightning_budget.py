@@ -57,7 +57,8 @@ def test_budget_stops_a_real_lightning_run(tmp_path: Path, clock: FakeClock) -> 
         with track(region="FR", pue=1.0, meters=[meter], clock=clock, store=store, interval_s=3600.0,
                    budget_kwh=0.0015, on_exceed="stop") as run:  # fmt: skip
             trainer = pl.Trainer(
-                max_epochs=50, callbacks=[lightning_work_callback(run)], logger=False, enable_checkpointing=False,
+                max_epochs=50, callbacks=[lightning_work_callback(run)], logger=False,
+                enable_checkpointing=False,
                 enable_progress_bar=False, enable_model_summary=False, accelerator="cpu",
                 default_root_dir=str(tmp_path),
             )  # fmt: skip
@@ -81,8 +82,9 @@ def test_counts_metrics_and_predictions_of_a_real_lightning_run(tmp_path: Path, 
     meter = FakeMeter(clock, meter_id="nvml:0", component="gpu", power_w=100.0)
     with track(region="FR", pue=1.0, meters=[meter], clock=clock, store=store, interval_s=3600.0) as run:
         trainer = pl.Trainer(
-            max_epochs=3, callbacks=[lightning_work_callback(run)], logger=False, enable_checkpointing=False,
-            enable_progress_bar=False, enable_model_summary=False, accelerator="cpu", default_root_dir=str(tmp_path),
+            max_epochs=3, callbacks=[lightning_work_callback(run)], logger=False,
+            enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+            accelerator="cpu", default_root_dir=str(tmp_path),
         )  # fmt: skip
         trainer.fit(make_model(clock), loader(), loader())
     record = store.get_run(run.id or "")

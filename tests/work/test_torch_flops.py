@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def mlp_training_flops(batch: int, dims: list[int]) -> float:
     """Analytic: a linear layer n_in -> n_out costs 2 B n_in n_out forward, the same for the weight
     gradient, and the same again for the input gradient, which the first layer does not need."""
     total = 0.0
-    for i, (n_in, n_out) in enumerate(zip(dims, dims[1:])):
+    for i, (n_in, n_out) in enumerate(itertools.pairwise(dims)):
         mm = 2.0 * batch * n_in * n_out
         total += mm * (2 if i == 0 else 3)
     return total
@@ -59,7 +60,8 @@ def train(
 def test_mlp_flops_within_5_percent_of_analytic(clock: FakeClock, store: SQLStore) -> None:
     dims = [256, 512, 512, 10]
     model = torch.nn.Sequential(
-        torch.nn.Linear(dims[0], dims[1]), torch.nn.ReLU(), torch.nn.Linear(dims[1], dims[2]), torch.nn.ReLU(),
+        torch.nn.Linear(dims[0], dims[1]), torch.nn.ReLU(),
+        torch.nn.Linear(dims[1], dims[2]), torch.nn.ReLU(),
         torch.nn.Linear(dims[2], dims[3]),
     )  # fmt: skip
     meter = FakeMeter(clock, meter_id="cpu-estimate", component="cpu", power_w=50.0)
