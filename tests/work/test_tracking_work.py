@@ -141,3 +141,53 @@ def test_budget_options_are_checked_before_anything_runs() -> None:
         track(budget_kwh=1, on_exceed="explode")
     with pytest.raises(InvalidValueError, match="budget_kwh"):
         track(budget_kwh=-2)
+
+
+def test_runs_show_and_report_carry_the_cost_of_the_result(
+    clock: FakeClock, store: SQLStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlfootprint.cli.main import main
+
+    predictions, result = steady_run(clock, store, 10, 3)
+    with track(
+        project="p", region="FR", pue=1.0, meters=[gpu(clock)], clock=clock, store=store, **SLOW
+    ) as run:
+        clock.advance(100.0)
+        run.add_flops(3e15)
+        run.count(samples=1000)
+        run.log_metric("accuracy", 0.9)
+    url = store.url
+    assert main(["runs", "show", run.id or "", "--db", url]) == 0
+    text = capsys.readouterr().out
+    assert "Cost of the result (Schwartz et al. 2019):" in text
+    assert "MFU" in text and "per sample" in text and "accuracy" in text
+    assert main(["runs", "show", result.id, "--db", url]) == 0  # type: ignore[attr-defined]
+    text = capsys.readouterr().out
+    assert "Prediction (10 made" in text and "actual inside the interval" in text
+    assert main(["report", run.id or "", "--db", url, "--format", "markdown"]) == 0
+    md = capsys.readouterr().out
+    assert "## Cost of the result" in md and "| Model FLOPs utilisation |" in md
+    assert main(["report", run.id or "", "--db", url, "--format", "json"]) == 0
+    assert '"cost_of_result"' in capsys.readouterr().out
+    assert main(["runs", "show", run.id or "", "--db", url, "--format", "json"]) == 0
+    import json
+
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cost"]["per_unit"]["sample"]["flops"] == 3e12
+    assert main(["summary", "--project", "p", "--db", url, "--format", "json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["work"]["total"]["flops"] == 3e15
+    assert summary["work"]["total"]["per_unit"]["sample"]["runs"] == 1
+
+
+def test_work_survives_the_json_round_trip(clock: FakeClock, store: SQLStore) -> None:
+    from mlfootprint.serialize import run_from_dict, run_to_dict
+
+    with track(region="FR", meters=[gpu(clock)], clock=clock, store=store, **SLOW) as run:
+        clock.advance(5.0)
+        run.add_flops(1e12, method="hf-total-flos")
+        run.count(tokens=4096)
+        run.log_metric("val_loss", 1.5, step=2)
+    again = run_from_dict(run_to_dict(run.result))  # type: ignore[arg-type]
+    assert again.work == run.result.work  # type: ignore[union-attr]
+    assert again.metrics == run.result.metrics  # type: ignore[union-attr]

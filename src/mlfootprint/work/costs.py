@@ -254,3 +254,29 @@ def work_total_lines(runs: Sequence[RunRecord]) -> list[str]:
             f"({v['runs']} runs counted them)"
         )
     return lines
+
+
+def progress_lines(run: RunRecord) -> list[str]:
+    """The last prediction (with its error, once the run ended), the budget and why the run ended."""
+    lines: list[str] = []
+    predictions = run.extra.get("predictions")
+    if isinstance(predictions, list) and predictions:
+        first = next((p for p in predictions if p.get("progress_frac", 0) >= 0.2), predictions[0])
+        for label, p in (("first at >= 20 %", first), ("latest", predictions[-1])):
+            line = (
+                f"  {label:<17} at {p['progress_frac']:.0%}: {p['energy_j'] / 3.6e6:.4g} kWh "
+                f"({p['energy_j_low'] / 3.6e6:.4g}-{p['energy_j_high'] / 3.6e6:.4g}), "
+                f"{p['duration_s']:.4g} s"
+            )
+            if "energy_error_pct" in p:
+                inside = "inside" if p.get("energy_interval_contains_actual") else "outside"
+                line += f"; error {p['energy_error_pct']:+.1f} % energy, actual {inside} the interval"
+            lines.append(line)
+        lines.insert(0, f"Prediction ({len(predictions)} made; {predictions[-1]['method']}):")
+    budget = run.extra.get("budget")
+    if isinstance(budget, dict):
+        lines.append(f"Budget {budget.get('as_given')} ({budget.get('on_exceed')}): {budget.get('message')}")
+    reason = run.extra.get("end_reason")
+    if reason:
+        lines.append(f"Ended: {reason}")
+    return lines
