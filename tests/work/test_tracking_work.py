@@ -148,7 +148,7 @@ def test_runs_show_and_report_carry_the_cost_of_the_result(
 ) -> None:
     from mlfootprint.cli.main import main
 
-    predictions, result = steady_run(clock, store, 10, 3)
+    _, result = steady_run(clock, store, 10, 3)
     with track(
         project="p", region="FR", pue=1.0, meters=[gpu(clock)], clock=clock, store=store, **SLOW
     ) as run:
