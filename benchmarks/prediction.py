@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from mlfootprint.work.predict import Checkpoint, linear_baseline, predict  # noqa: E402
+from mlfootprint.work.predict import Checkpoint, linear_baseline, predict
 
 EPOCHS = 20
 AT = 4  # 20 % of the epochs
