@@ -91,6 +91,7 @@ def test_counts_metrics_and_predictions_of_a_real_lightning_run(tmp_path: Path, 
     store.close()
     total = next(w for w in record.work if w.phase == "")
     assert total.samples == 3 * 32
+    assert record.extra["parameters"] == 8 * 2 + 2  # Linear(8, 2)
     assert [(m.name, m.step) for m in record.metrics] == [("val_acc", 0), ("val_acc", 1), ("val_acc", 2)]
     predictions = record.extra["predictions"]
     assert predictions[-1]["done"] == predictions[-1]["total"] == 12  # 3 epochs x 4 steps

@@ -33,6 +33,9 @@ def lightning_work_callback(run: Tracker) -> Any:
     class MlfootprintWorkCallback(base):  # type: ignore[misc, valid-type]
         """Counts, metrics, prediction and budget for a tracked run (mlfootprint)."""
 
+        def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+            w.set_parameters(run, pl_module)
+
         def on_train_batch_end(
             self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
         ) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "log_metrics",
     "prediction_line",
     "report_progress",
+    "set_parameters",
     "stop_hf",
     "stop_keras",
     "stop_lightning",
@@ -187,6 +188,19 @@ def hf_length(args: Any, state: Any) -> tuple[str, float | None]:
 def keras_length(params: Mapping[str, Any] | None) -> tuple[str, float | None]:
     """Keras callbacks' ``self.params``: ``epochs``."""
     return "epoch", None if not params else _positive(params.get("epochs"))
+
+
+def set_parameters(run: Tracker | None, model: Any) -> None:
+    """Record the parameter count of a PyTorch module (or anything with ``count_params()``, Keras)."""
+    if run is None:
+        return
+    count_params = getattr(model, "count_params", None)
+    if callable(count_params):
+        run.work.parameters = int(count_params())
+        return
+    parameters = getattr(model, "parameters", None)
+    if callable(parameters):
+        run.work.parameters = int(sum(p.numel() for p in parameters()))
 
 
 def _stop_reason(run: Tracker | None) -> str | None:

@@ -58,6 +58,8 @@ class WorkBook:
         self._budget_state: dict[str, object] | None = None
         self.stop_requested: str | None = None
         self.last_report_s: float | None = None  # for callers that throttle their progress reports
+        #: the model's parameter count, for the "cost of the result" (``integrations.work.set_parameters``)
+        self.parameters: int | None = None
         self.on_prediction: Callable[[Prediction], None] | None = None
         #: where budget messages go (default: ``warnings.warn`` with ``BudgetWarning``)
         self.on_warning: Callable[[str], None] | None = None
@@ -214,6 +216,8 @@ class WorkBook:
             requests = list(self._requests)
             series = {k: list(v) for k, v in self._series.items()}
             total = self._total
+        if self.parameters is not None:
+            out["parameters"] = self.parameters
         if total is not None:
             out["progress"] = {"done": self._points[-1].done if self._points else 0.0, "total": total}
         if predictions:
