@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 __all__ = [
     "batch_size_of",
     "count_batch",
+    "count_hf_step",
     "hf_length",
+    "hf_tokens_seen",
     "hf_total_flos",
     "keras_length",
     "lightning_length",
@@ -240,3 +242,25 @@ def hf_total_flos(run: Tracker | None, state: Any) -> None:
     counted = any(w.flops for w in run.work.counts() if w.phase == "")
     if flos is not None and not counted:
         run.add_flops(flos, method="hf-total-flos")
+
+
+def count_hf_step(run: Tracker | None, args: Any) -> None:
+    """Samples of one optimizer step: per-device batch x gradient accumulation x processes."""
+    if run is None or run.result is not None:
+        return
+    batch = _positive(getattr(args, "per_device_train_batch_size", None))
+    if batch is None:
+        return
+    accumulation = _positive(getattr(args, "gradient_accumulation_steps", None)) or 1.0
+    world = _positive(getattr(args, "world_size", None)) or 1.0
+    run.count(samples=batch * accumulation * world)
+
+
+def hf_tokens_seen(run: Tracker | None, state: Any) -> None:
+    """Tokens from ``state.num_input_tokens_seen`` (when the Trainer counts them) if none were counted."""
+    if run is None or run.result is not None:
+        return
+    seen = _positive(getattr(state, "num_input_tokens_seen", None))
+    counted = any(c.tokens for c in run.work.counts() if c.phase == "")
+    if seen is not None and not counted:
+        run.count(tokens=seen)
