@@ -191,3 +191,26 @@ def test_work_survives_the_json_round_trip(clock: FakeClock, store: SQLStore) ->
     again = run_from_dict(run_to_dict(run.result))  # type: ignore[arg-type]
     assert again.work == run.result.work  # type: ignore[union-attr]
     assert again.metrics == run.result.metrics  # type: ignore[union-attr]
+
+
+def test_serving_loop_energy_per_request_from_the_samples(clock: FakeClock, store: SQLStore) -> None:
+    import time
+
+    # requests of 1 s at 100 W, each followed by 1 s idle; the sampler reads between the two
+    meter = FakeMeter(clock, meter_id="nvml:0", component="gpu", power_w=100.0)
+    with track(region="FR", pue=1.0, meters=[meter], clock=clock, store=store, interval_s=0.05,
+               flush_interval_s=0.05) as run:  # fmt: skip
+        time.sleep(0.15)
+        for _ in range(6):
+            with run.request():
+                clock.advance(1.0)
+                time.sleep(0.15)
+            clock.advance(1.0)
+            time.sleep(0.15)
+    requests = run.result.extra["requests"]  # type: ignore[union-attr]
+    assert requests["requests"] == 6
+    assert requests["energy_j_per_request_mean"] == pytest.approx(100.0, rel=0.02)
+    assert requests["idle_energy_j"] == pytest.approx(600.0, rel=0.05)
+    assert requests["energy_j_per_request_with_idle"] == pytest.approx(200.0, rel=0.03)
+    total = next(w for w in run.result.work if w.phase == "")  # type: ignore[union-attr]
+    assert total.requests == 6

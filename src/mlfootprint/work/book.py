@@ -55,6 +55,7 @@ class WorkBook:
         self._predictions: list[Prediction] = []
         self._requests: list[tuple[float, float]] = []
         self._series: dict[int, list[tuple[float, float]]] = {}
+        self._serving = False
         self._budget_state: dict[str, object] | None = None
         self.stop_requested: str | None = None
         self.last_report_s: float | None = None  # for callers that throttle their progress reports
@@ -105,6 +106,8 @@ class WorkBook:
     def request(self, now: Callable[[], float]) -> Iterator[None]:
         """Time one request (``with run.request(): serve(x)``): counted, and its energy attributed."""
         start = now()
+        with self._lock:
+            self._serving = True
         try:
             yield
         finally:
@@ -114,9 +117,10 @@ class WorkBook:
     def observe(self, batch: Sequence[tuple[int, float, float]]) -> None:
         """Keep (t_s, joules) per meter while requests are timed (for their attribution)."""
         with self._lock:
-            if not self._requests:
-                return
             for meter, t_s, energy_j in batch:
+                if not self._serving:  # only the latest reading, to start from once serving begins
+                    self._series[meter] = [(t_s, energy_j)]
+                    continue
                 series = self._series.setdefault(meter, [])
                 if not series or t_s > series[-1][0]:
                     series.append((t_s, energy_j))
@@ -216,10 +220,11 @@ class WorkBook:
             requests = list(self._requests)
             series = {k: list(v) for k, v in self._series.items()}
             total = self._total
+            done = self._points[-1].done if self._points else 0.0
         if self.parameters is not None:
             out["parameters"] = self.parameters
         if total is not None:
-            out["progress"] = {"done": self._points[-1].done if self._points else 0.0, "total": total}
+            out["progress"] = {"done": done, "total": total}
         if predictions:
             rows = []
             for p in predictions:
