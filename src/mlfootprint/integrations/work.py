@@ -120,13 +120,16 @@ def log_metrics(run: Tracker | None, metrics: Mapping[str, Any], step: int | Non
 
 
 def prediction_line(prediction: Prediction) -> str:
-    """``mlfootprint: 20% done; predicted 1.2 kWh (1.1-1.3), 0.05 kg CO2e, 3.1 h (2.9-3.3)``."""
+    """``mlfootprint: 20% done; whole run predicted 1.2 kWh (1.1 kWh-1.3 kWh), 48 g CO2e, 3.1 h (...)``."""
+    from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
+
     p = prediction
+    low, high = fmt_kwh(p.energy_j_low / 3.6e6), fmt_kwh(p.energy_j_high / 3.6e6)
     return (
         f"mlfootprint: {p.progress_frac:.0%} done; whole run predicted "
-        f"{p.energy_j / 3.6e6:.3g} kWh ({p.energy_j_low / 3.6e6:.3g}-{p.energy_j_high / 3.6e6:.3g}), "
-        f"{p.co2e_g / 1e3:.3g} kg CO2e, {p.duration_s / 3600:.3g} h "
-        f"({p.duration_s_low / 3600:.3g}-{p.duration_s_high / 3600:.3g})"
+        f"{fmt_kwh(p.energy_j / 3.6e6)} ({low}-{high}), "
+        f"{fmt_kg(p.co2e_g / 1e3)} CO2e, {fmt_duration(p.duration_s)} "
+        f"({fmt_duration(p.duration_s_low)}-{fmt_duration(p.duration_s_high)})"
     )
 
 
