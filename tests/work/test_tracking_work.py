@@ -214,3 +214,28 @@ def test_serving_loop_energy_per_request_from_the_samples(clock: FakeClock, stor
     assert requests["energy_j_per_request_with_idle"] == pytest.approx(200.0, rel=0.03)
     total = next(w for w in run.result.work if w.phase == "")  # type: ignore[union-attr]
     assert total.requests == 6
+
+
+def test_co2e_ahead_uses_the_hourly_series_for_the_predicted_hours(tmp_path: Path, store: SQLStore) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    start = datetime(2022, 6, 1, 12, 0, tzinfo=timezone.utc)
+    # 100 g/kWh until 13:00, 500 g/kWh after: a 2-hour run's second hour is five times dirtier
+    rows = ["datetime_utc,FR"] + [
+        f"{(start + timedelta(hours=h)).strftime('%Y-%m-%dT%H:%M:%SZ')},{100.0 if h < 1 else 500.0}"
+        for h in range(6)
+    ]
+    series = tmp_path / "fr.csv"
+    series.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    clock = FakeClock(start=start)
+    meter = FakeMeter(clock, meter_id="nvml:0", component="gpu", power_w=1000.0)
+    with track(region="FR", pue=1.0, meters=[meter], clock=clock, store=store, intensity_series=series,
+               zone="FR", **SLOW) as run:  # fmt: skip
+        clock.advance(1800.0)
+        run.progress(1, 4)
+        clock.advance(1800.0)
+        p = run.progress(2, 4)  # at 13:00; two more half-hours to go, both at 500 g/kWh
+    assert p is not None and "hourly series" in p.method
+    assert p.energy_j == pytest.approx(2 * 3.6e6)
+    assert p.co2e_g == pytest.approx(1.0 * 100.0 + 1.0 * 500.0)  # 1 kWh so far at 100, 1 kWh ahead at 500
+    assert run.result is not None and run.result.co2e_g == pytest.approx(100.0)

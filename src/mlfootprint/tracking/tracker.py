@@ -452,10 +452,14 @@ class Tracker:
 
         energy_j = sum(self._sampler.read_all(timeout_s=1.0)) * self.factors.pue
         t_s = self._clock.monotonic() - self._t0_s
+        g_per_kwh = self.factors.intensity_g_per_kwh
+        if self.series is not None:  # the time-resolved intensity so far
+            so_far = self.snapshot()
+            if so_far.energy_j > 0:
+                g_per_kwh = so_far.co2e_g / kwh_from_j(so_far.energy_j)
         point = Checkpoint(
-            done=float(done), t_s=t_s, energy_j=energy_j,
-            co2e_g=kwh_from_j(energy_j) * self.factors.intensity_g_per_kwh,
-        )  # fmt: skip
+            done=float(done), t_s=t_s, energy_j=energy_j, co2e_g=kwh_from_j(energy_j) * g_per_kwh
+        )
         return self.work.progress(point, total=total, intensity_ahead=self._intensity_ahead())
 
     def _intensity_ahead(self) -> Callable[[float, float], float | None] | None:
