@@ -11,6 +11,7 @@ Timestamps are ISO 8601 in UTC with a ``Z`` suffix.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from typing import Any, cast
@@ -294,5 +295,14 @@ def _work_from(d: Mapping[str, Any]) -> dict[str, Any]:
         return {}
     from mlfootprint.work.costs import work_from_dicts
 
-    work, metrics = work_from_dicts(dict(d))
+    try:
+        work, metrics = work_from_dicts(dict(d))
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError):
+        shown = repr(d.get("work") or d.get("metrics"))
+        raise InvalidValueError("run.work", shown[:60], "has malformed work or metrics entries") from None
+    numbers = [x for w in work for x in (w.flops or 0.0, w.samples, w.tokens, w.requests)]
+    if not all(math.isfinite(x) and x >= 0 for x in numbers) or not all(
+        math.isfinite(m.value) and math.isfinite(m.t_s) for m in metrics
+    ):
+        raise InvalidValueError("run.work", repr(d.get("work"))[:60], "holds a negative or non-finite number")
     return {"work": work, "metrics": metrics}

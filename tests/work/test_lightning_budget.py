@@ -70,7 +70,7 @@ def test_budget_stops_a_real_lightning_run(tmp_path: Path, clock: FakeClock) -> 
     # prediction (200 s x 100 W = 20 kJ) is over the 5.4 kJ budget, so training stops right there
     assert trainer.global_step < 10
     assert record.status == "finished"
-    assert record.extra["end_reason"].startswith("stopped by budget: budget 1.5Wh will be exceeded")
+    assert record.extra["end_reason"].startswith("stopped by budget: budget 0.0015kWh will be exceeded")
     total = next(w for w in record.work if w.phase == "")
     assert total.samples == 8 * trainer.global_step
     assert record.extra["predictions"][0]["total"] == 200

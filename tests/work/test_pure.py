@@ -37,8 +37,8 @@ def test_budget_units(text: str, kind: str, limit: float) -> None:
         ("kWh", "must be a number and a unit"),
         ("0kg", "greater than 0"),
         ("-3kg", "must be a number and a unit"),
-        ("2e9MWh", "an energy budget must be greater than 0 and at most 1e+09 kWh"),
-        ("5000000t", "a CO2e budget must be greater than 0 and at most 1e+09 kg"),
+        ("2e9MWh", r"is 2e\+12 kWh; an energy budget must be greater than 0 and at most 1e\+09 kWh"),
+        ("5000000t", r"is 5e\+09 kg; a CO2e budget must be greater than 0 and at most 1e\+09 kg"),
     ],
 )
 def test_bad_budgets_name_the_value(text: str, message: str) -> None:
