@@ -129,3 +129,32 @@ def test_progress_file_round_trip(tmp_path: pytest.TempPathFactory, monkeypatch:
     with path.open("a") as f:
         f.write("0\n")
     assert reader.read() == [(3.0, 10.0)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"budget_kwh": 2.0, "budget_co2e_kg": 1.0}, "budget_co2e_kg"),
+        ({"budget_kwh": 2.0, "on_exceed": "halt"}, "on_exceed"),
+        ({"budget_kwh": float("nan")}, "budget_kwh"),
+        ({"budget_kwh": 0.0}, "budget_kwh"),
+        ({"budget_co2e_kg": 1e12}, "budget_co2e_kg"),
+        ({"budget_co2e_kg": True}, "budget_co2e_kg"),
+    ],
+)
+def test_budget_options_are_checked_when_the_options_are_made(kwargs: dict[str, object], named: str) -> None:
+    from mlfootprint.tracking.options import TrackerOptions
+
+    with pytest.raises(InvalidValueError, match=named) as err:
+        TrackerOptions(**kwargs)  # type: ignore[arg-type]
+    assert "\n" not in str(err.value)
+
+
+def test_budget_options_give_the_budget() -> None:
+    from mlfootprint.tracking.options import TrackerOptions
+
+    budget = TrackerOptions(budget_kwh=2.0, on_exceed="stop").budget
+    assert budget is not None and (budget.kind, budget.limit, budget.on_exceed) == ("energy", 7.2e6, "stop")
+    co2e = TrackerOptions(budget_co2e_kg=5.0).budget
+    assert co2e is not None and (co2e.kind, co2e.limit, co2e.on_exceed) == ("co2e", 5000.0, "warn")
+    assert TrackerOptions().budget is None
