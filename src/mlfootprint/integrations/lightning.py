@@ -116,7 +116,19 @@ class MlfootprintCallback(_Base):  # type: ignore[misc]
         unit, total = lightning_length(trainer)
         done = int(trainer.global_step) if unit == "step" else int(trainer.current_epoch) + 1
         self.hooks.on_progress(done, total)
-        if self.hooks.should_stop():
+        self._stop_if_asked(trainer)
+
+    def _stop_if_asked(self, trainer: Any) -> None:
+        """``trainer.should_stop`` when the budget asks; under DDP every rank stops when any rank asks
+        (one collective per batch, only for runs with a stopping budget: all ranks share the options)."""
+        stop = self.hooks.should_stop()
+        kwargs = self.hooks.track_kwargs
+        stopping_budget = kwargs.get("on_exceed") == "stop" and (
+            kwargs.get("budget_kwh") is not None or kwargs.get("budget_co2e_kg") is not None
+        )
+        if stopping_budget and int(getattr(trainer, "world_size", 1) or 1) > 1:
+            stop = bool(trainer.strategy.reduce_boolean_decision(stop, all=False))
+        if stop:
             trainer.should_stop = True
 
     # batches: the one place for work counts and for stopping early
@@ -127,8 +139,7 @@ class MlfootprintCallback(_Base):  # type: ignore[misc]
         unit, total = lightning_length(trainer)
         if unit == "step":
             self.hooks.on_progress(int(trainer.global_step), total, throttle=True)
-        if self.hooks.should_stop():
-            trainer.should_stop = True
+        self._stop_if_asked(trainer)
 
     def on_train_start(self, trainer: Any, pl_module: Any) -> None:
         self.hooks.on_model(pl_module)
