@@ -13,6 +13,7 @@ import math
 __all__ = [
     "DIGITS",
     "co2e",
+    "count",
     "duration",
     "energy",
     "energy_interval",
@@ -153,3 +154,23 @@ def ratio_text(factor: float) -> str:
     if factor < 1.0:
         return f"{number(1.0 / factor)}x less"
     return f"{number(factor)}x more"
+
+
+_SUPERSCRIPT = str.maketrans(
+    "-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"
+)
+
+
+def count(value: float, digits: int = DIGITS) -> str:
+    """A large or small count (FLOPs, parameters, tokens) without ``e`` notation: ``1,200``,
+    ``3.14\u00d710\u00b2\u00b3`` from a million up, and below a thousandth."""
+    if not math.isfinite(value) or value == 0:
+        return number(value, digits)
+    magnitude = math.floor(math.log10(abs(value)))
+    if -3 <= magnitude < 6:
+        return number(value, max(digits, magnitude + 1))
+    mantissa = value / 10**magnitude
+    if _round_sig(abs(mantissa), digits) >= 10:
+        magnitude += 1
+        mantissa = value / 10**magnitude
+    return f"{number(mantissa, digits)}\u00d710{str(magnitude).translate(_SUPERSCRIPT)}"

@@ -28,6 +28,13 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "mlfootprint estimate --hardware TPUv3 --count 64 --days 6 --region gcp:us-central1 "
         "--datacenter google",
         "mlfootprint estimate --hardware A100 --count 8 --hours 12 --region DE --format json",
+        "mlfootprint estimate --hardware V100 --count 10000 --flops 3.14e23 --achieved-tflops 24.6 "
+        "--power-w 330 --pue 1.1 --intensity 0.429",
+    ),
+    "compare": (
+        "mlfootprint compare --project sweep --metric accuracy",
+        "mlfootprint compare last last~1 last~2 --metric loss --lower-is-better --cost co2e",
+        "mlfootprint compare --project sweep --tag lr=0.1 --metric accuracy --format json --plot front.png",
     ),
     "papers": ("mlfootprint papers", "mlfootprint papers --format json"),
     "runs": ("mlfootprint runs", "mlfootprint runs show last", "mlfootprint runs --project nmt --limit 5"),
