@@ -1,3 +1,4 @@
+# size: three intensity tables (country, sub-national, cloud region) behind one resolver
 """Annual average grid carbon intensity: countries, sub-national grids, cloud regions and the world.
 
 ``resolve_intensity`` accepts ISO 3166-1 alpha-3 and alpha-2 codes, country names and aliases,
