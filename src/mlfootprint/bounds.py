@@ -25,6 +25,12 @@ seeds / epochs          1 .. 10,000
 price                   0 .. 1e6 per unit
 factor (speedup, ...)   1e-6 .. 1e6
 times (ISO 8601)        1970 .. 2100
+energy budget (kWh)     > 0 .. 1e9             a TWh is more than any training run
+CO2e budget (kg)        > 0 .. 1e9             a million tonnes, likewise
+FLOPs                   > 0 .. 1e30            the largest published training runs are ~1e25-1e26
+parameters              > 0 .. 1e15            the largest published models have ~1e12
+tokens                  > 0 .. 1e18            the largest training sets are ~1e13-1e14
+TFLOP/s per device      > 0 .. 1e5             the fastest boards peak at a few thousand (FP4, sparse)
 ======================  =====================  ==========================================================
 """
 
@@ -39,11 +45,14 @@ from datetime import datetime, timezone
 from mlfootprint.errors import InvalidValueError
 
 __all__ = [
+    "BUDGET_KG",
+    "BUDGET_KWH",
     "COUNT",
     "DURATION_H",
     "DURATION_S",
     "EPOCHS",
     "FACTOR",
+    "FLOPS",
     "FLUSH_INTERVAL_S",
     "FRACTION",
     "INTENSITY_G_PER_KWH",
@@ -52,14 +61,17 @@ __all__ = [
     "LIMIT",
     "MAX_YEAR",
     "MIN_YEAR",
+    "PARAMS",
     "PCT",
     "POWER_W",
     "PRICE",
     "PUE",
     "SEEDS",
     "SLACK_H",
+    "TFLOPS",
     "TIME_MAX",
     "TIME_MIN",
+    "TOKENS",
     "YEAR",
     "Bound",
     "arg_type",
@@ -200,6 +212,12 @@ EPOCHS = Bound(quantity="epochs", unit="", low=1, high=10_000, integer=True)
 PRICE = Bound(quantity="price", unit="", low=0.0, high=1e6)
 FACTOR = Bound(quantity="factor", unit="", low=1e-6, high=1e6)
 FRACTION = Bound(quantity="fraction", unit="", low=0.0, high=1.0, low_open=True)
+BUDGET_KWH = Bound(quantity="energy budget", unit="kWh", low=0.0, high=1e9, low_open=True)
+FLOPS = Bound(quantity="FLOPs", unit="", low=0.0, high=1e30, low_open=True)
+PARAMS = Bound(quantity="parameter count", unit="", low=0.0, high=1e15, low_open=True)
+TOKENS = Bound(quantity="token count", unit="", low=0.0, high=1e18, low_open=True)
+TFLOPS = Bound(quantity="throughput", unit="TFLOP/s", low=0.0, high=1e5, low_open=True)
+BUDGET_KG = Bound(quantity="CO2e budget", unit="kg", low=0.0, high=1e9, low_open=True)
 
 
 def arg_type(bound: Bound) -> Callable[[str], float]:

@@ -22,6 +22,7 @@ from mlfootprint.errors import InvalidValueError, UsageError
 from mlfootprint.records import Assumption, ComponentEnergy
 from mlfootprint.uncertainty import RelativeRange, footprint_interval, intensity_range, power_range, pue_range
 from mlfootprint.units import S_PER_HOUR, kg_from_g, kwh_from_j
+from mlfootprint.work.compute import ComputeDerivation, derive_compute
 
 __all__ = ["MAX_COUNT", "MAX_HOURS", "MAX_POWER_W", "EstimateResult", "estimate"]
 
@@ -63,6 +64,7 @@ class EstimateResult:
     co2e_g_net_high: float | None = None
     embodied: EmbodiedEstimate | None = None
     year_notes: tuple[str, ...] = ()
+    compute: ComputeDerivation | None = None
 
     @property
     def energy_kwh(self) -> float:
@@ -101,6 +103,7 @@ class EstimateResult:
                 {"name": a.name, "value": a.value, "unit": a.unit, "source": a.source}
                 for a in self.assumptions
             ],
+            **({} if self.compute is None else {"compute": self.compute.to_dict()}),
         }
 
 
@@ -301,6 +304,14 @@ def estimate(
     year: int | None = None,
     intensity_kg_per_kwh: float | None = None,
     cfe_pct: float | None = None,
+    flops: float | None = None,
+    params: float | None = None,
+    active_params: float | None = None,
+    tokens: float | None = None,
+    workload: str = "training",
+    achieved_tflops: float | None = None,
+    mfu: float | None = None,
+    precision: str = "fp16",
 ) -> EstimateResult:
     """Estimate the energy and CO2e of a run from its specification.
 
@@ -318,6 +329,9 @@ def estimate(
         year: year of the intensity and PUE data.
         intensity_kg_per_kwh: grid intensity in kg CO2e/kWh.
         cfe_pct: carbon-free energy share in percent for the net figure; default the region's.
+        flops, params, active_params, tokens, workload, achieved_tflops, mfu, precision: the work
+            instead of the time: the device-hours are derived by ``mlfootprint.work.compute.derive_compute``
+            (FLOPs, or 6 P D / 2 P D, over the achieved FLOP/s per device).
 
     Raises:
         UsageError: missing or conflicting inputs, values out of range, unknown names.
@@ -328,7 +342,18 @@ def estimate(
         raise InvalidValueError("--count", count, f"must be between 1 and {MAX_COUNT:,}")
     if year is not None and (isinstance(year, bool) or not isinstance(year, int) or not 1990 <= year <= 2100):
         raise InvalidValueError("--year", year, "must be a year between 1990 and 2100")
+    compute = None
+    if any(v is not None for v in (flops, params, active_params, tokens, achieved_tflops, mfu)):
+        if any(v is not None for v in (hours, days, device_hours)):
+            raise UsageError("give the duration or the compute (--flops/--params), not both")
+        compute = derive_compute(
+            count=count, hardware=hardware, flops=flops, params=params, active_params=active_params,
+            tokens=tokens, workload=workload, achieved_tflops=achieved_tflops, mfu=mfu, precision=precision,
+        )  # fmt: skip
+        device_hours = compute.device_hours
     wall_h, dev_h, duration_text = _duration(count, hours, days, device_hours)
+    if compute is not None:
+        duration_text = f"{wall_h / 24.0:.4g} days from compute"
     power = _device_power(hardware, power_w)
     host_w = None
     if host_power_w is not None:
@@ -337,7 +362,7 @@ def estimate(
     grid = _intensity(region, year, intensity_kg_per_kwh)
     ranges = {"power": power.rel or power_range(power.kind, spread_frac=power.spread_frac)}
     components = [_component("accelerators", dev_h * power.value * S_PER_HOUR, power, ranges["power"])]
-    assumptions = [power.assumption]
+    assumptions = [*(compute.assumptions if compute is not None else ()), power.assumption]
     if host_w is not None:
         host = _Factor(
             host_w,
@@ -425,6 +450,7 @@ def estimate(
         inputs=inputs,
         assumptions=tuple(assumptions),
         ranges=ranges,
+        compute=compute,
     )
 
 

@@ -16,10 +16,12 @@ __all__ = [
     "Assumption",
     "ComponentEnergy",
     "Method",
+    "MetricValue",
     "PhaseRecord",
     "RunRecord",
     "RunStatus",
     "Sample",
+    "WorkCounts",
 ]
 
 #: How a number was obtained.
@@ -84,6 +86,33 @@ class Sample:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class WorkCounts:
+    """The work done in a run (``phase == ""``) or one of its phases.
+
+    ``flops`` is ``None`` when nothing counted them; ``flops_method`` says how they were obtained
+    (``flop-counter``: torch's FlopCounterMode on sampled steps, extrapolated; ``hf-total-flos``:
+    the Hugging Face Trainer's own count; ``user``: ``run.add_flops``).
+    """
+
+    phase: str
+    flops: float | None = None
+    flops_method: str | None = None
+    samples: float = 0.0
+    tokens: float = 0.0
+    requests: float = 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MetricValue:
+    """One logged quality metric (``run.log_metric("accuracy", 0.91, step=3)``)."""
+
+    name: str
+    value: float
+    step: int | None
+    t_s: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RunRecord:
     """A tracked run as stored in the ledger.
 
@@ -135,3 +164,5 @@ class RunRecord:
     # why a failed run failed: the exception's type and message
     error_type: str | None = None
     error_message: str | None = None
+    work: tuple[WorkCounts, ...] = ()
+    metrics: tuple[MetricValue, ...] = ()

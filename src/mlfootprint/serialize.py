@@ -132,7 +132,17 @@ def run_to_dict(run: RunRecord) -> dict[str, Any]:
         "launcher": run.launcher,
         "error_type": run.error_type,
         "error_message": run.error_message,
+        **_work_dicts(run),
     }
+
+
+def _work_dicts(run: RunRecord) -> dict[str, Any]:
+    """``work``, ``metrics`` and the derived ``cost`` (per-unit costs, FLOP/s, MFU) when recorded."""
+    if not run.work and not run.metrics:
+        return {}
+    from mlfootprint.work.costs import cost_of_result, work_to_dicts
+
+    return {**work_to_dicts(run), "cost": cost_of_result(run)}
 
 
 def _get(d: Mapping[str, Any], key: str, where: str = "run") -> Any:
@@ -261,6 +271,7 @@ def run_from_dict(d: Mapping[str, Any]) -> RunRecord:
         launcher=str(d.get("launcher") or ""),
         error_type=_opt_str(d, "error_type"),
         error_message=_opt_str(d, "error_message"),
+        **_work_from(d),
     )
 
 
@@ -276,3 +287,12 @@ def _opt_int(d: Mapping[str, Any], key: str) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValueError(f"run.{key}", value, "must be a whole number or null")
     return value
+
+
+def _work_from(d: Mapping[str, Any]) -> dict[str, Any]:
+    if not d.get("work") and not d.get("metrics"):
+        return {}
+    from mlfootprint.work.costs import work_from_dicts
+
+    work, metrics = work_from_dicts(dict(d))
+    return {"work": work, "metrics": metrics}

@@ -21,6 +21,7 @@ ESTIMATE = ["--hardware", "V100", "--hours", "1", "--region", "DE"]
 WHATIF = ["--hardware", "V100", "--hours", "1", "--from-region", "DE", "--pue", "1.1"]
 SCHEDULE = ["--zone", "DE", "--arrival", "2022-03-01T00:00Z", "--duration", "1h", "--slack", "6h"]
 SHIFT = ["--zone", "DE", "--job-hours", "1", "--slack-hours", "2"]
+COMPUTE = ["--hardware", "V100", "--region", "DE"]
 
 
 def _with(base: list[str], option: str, value: str) -> list[str]:
@@ -58,6 +59,13 @@ NUMERIC: list[tuple[list[str], list[str], list[str], list[str]]] = [
     (["runs", "list"], [], ["--limit"], ["0", "1.5", "99999999999999999999999"]),
     (["runs"], [], ["--limit"], ["0"]),
     (["demo"], [], ["--epochs"], ["0", "99999999999999999999", "1e9", "10001"]),
+    (["estimate"], [*COMPUTE, "--achieved-tflops", "100"], ["--flops"], ["0", "1e31"]),
+    (["estimate"], [*COMPUTE, "--flops", "1e20"], ["--achieved-tflops"], ["0", "1e6"]),
+    (["estimate"], [*COMPUTE, "--flops", "1e20"], ["--mfu"], ["0", "1.5", "50"]),
+    (["estimate"], [*COMPUTE, "--tokens", "1e9", "--mfu", "0.4"], ["--params", "--active-params"],
+     ["0", "1e16"]),
+    (["estimate"], [*COMPUTE, "--params", "1e9", "--mfu", "0.4"], ["--tokens"], ["0", "1e19"]),
+    (["run"], [], ["--budget"], ["0kWh", "2kw", "1e12MWh", "-3kg", "5 parsecs", "2e9t", "kWh"]),
 ]  # fmt: skip
 
 CASES = [
@@ -68,6 +76,7 @@ CASES = [
     if not (
         option == "--pue" and prefix == ["run"] and value in ("abc", "", " ", "--", "٣", "1,5", "0x10", "1e")
     )
+    and not (option == "--flops" and value == "99999999999999999999999")  # 1e23 FLOPs: a GPT-3-sized run
 ]
 
 
@@ -93,6 +102,24 @@ def test_bad_number_is_refused_naming_it(
     assert_refused(result)
     assert _names(result, value) or option in result.err, result.err
     assert not home.exists() or not any(home.iterdir()), "nothing is written for bad input"
+
+
+COMPARE_BAD = {
+    "no-runs": (["compare", "--metric", "accuracy"], "--project"),
+    "ids-and-project": (["compare", "abcdef12", "--project", "p", "--metric", "accuracy"], "not both"),
+    "bad-cost": (["compare", "--project", "p", "--metric", "accuracy", "--cost", "joules"], "joules"),
+    "bad-tag": (["compare", "--project", "p", "--metric", "accuracy", "--tag", "noequals"], "noequals"),
+    "no-metric": (["compare", "--project", "p"], "--metric"),
+    "unknown-run": (["compare", "zzzzzzzz", "--metric", "accuracy"], "zzzzzzzz"),
+    "empty-project": (["compare", "--project", "nothing-here", "--metric", "accuracy"], "nothing-here"),
+    "bad-format": (["compare", "--project", "p", "--metric", "accuracy", "--format", "xml"], "xml"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPARE_BAD))
+def test_bad_compare_is_refused(home: Path, name: str) -> None:
+    argv, named = COMPARE_BAD[name]
+    assert_refused(run_cli(argv), named)
 
 
 BAD_TIMES = ["9999-12-31T23:00Z", "0001-01-01T00:00Z", "1969-12-31T23:00Z", "2101-01-01T00:00Z", "yesterday",

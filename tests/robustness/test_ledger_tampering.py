@@ -88,6 +88,51 @@ def test_tampered_row_is_skipped_reported_and_deletable(
     assert after.status == 0 and ids[1] not in after.out and after.err == ""
 
 
+WORK_TAMPERS = [
+    ("work", "samples", "'many'"),
+    ("work", "samples", "-8"),
+    ("work", "flops", "'1e999'"),
+    ("work", "phase", "X'00ff'"),  # a number in a TEXT column is stored as text: not a tamper
+    ("metrics", "value", "'high'"),
+    ("metrics", "value", "'NaN'"),
+    ("metrics", "step", "'three'"),
+    ("metrics", "name", "X'00ff'"),
+    ("metrics", "t_s", "X'00'"),
+]
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"), WORK_TAMPERS, ids=[f"{t}.{c}={v}" for t, c, v in WORK_TAMPERS]
+)
+def test_tampered_work_or_metric_row_skips_its_run_and_is_deletable(
+    home: Path, tmp_path: Path, table: str, column: str, value: str
+) -> None:
+    from mlfootprint.records import MetricValue, WorkCounts
+
+    url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
+    ids = [f"01WORKTAMPER{i:014d}" for i in range(3)]
+    work = (WorkCounts(phase="", flops=1e15, flops_method="user", samples=64.0),)
+    metrics = (MetricValue(name="accuracy", value=0.9, step=1, t_s=10.0),)
+    with open_store(url) as store:
+        for rid in ids:
+            store.save(replace(build_run(rid), work=work, metrics=metrics))
+    with sqlite3.connect(tmp_path / "ledger.sqlite3") as conn:
+        try:
+            conn.execute(f"UPDATE {table} SET {column} = {value} WHERE run_id = ?", (ids[1],))
+        except sqlite3.IntegrityError:
+            pytest.skip("the schema itself refuses this value")
+    listed = run_cli(["runs", "list", "--db", url, "--format", "json"])
+    assert listed.status == 0 and "Traceback" not in listed.err, listed.err
+    assert ids[0] in listed.out and ids[2] in listed.out and ids[1] not in listed.out
+    assert ids[1] in listed.err and f"{table}.{column}" in listed.err and "runs delete" in listed.err
+    shown = run_cli(["runs", "show", ids[0], "--db", url, "--format", "json"])
+    assert shown.status == 0 and '"samples": 64' in shown.out, shown.err
+    deleted = run_cli(["runs", "delete", ids[1], "--yes", "--db", url])
+    assert deleted.status == 0, deleted.err
+    after = run_cli(["runs", "list", "--db", url, "--format", "json"])
+    assert after.status == 0 and after.err == ""
+
+
 def test_huge_flush_interval_in_a_live_row_never_overflows(home: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     run = replace(

@@ -138,6 +138,7 @@ def estimate_from_args(args: argparse.Namespace) -> EstimateResult:
     Raises:
         UsageError: missing or conflicting options, values out of range, unknown names (exit 2).
     """
+    from mlfootprint.cli.estimate_compute import compute_kwargs
     from mlfootprint.estimator import estimate
 
     dests = _dests(args)
@@ -155,6 +156,7 @@ def estimate_from_args(args: argparse.Namespace) -> EstimateResult:
         year=args.year,
         intensity_kg_per_kwh=args.intensity,
         cfe_pct=args.cfe_pct,
+        **compute_kwargs(args),
     )
 
 
@@ -166,6 +168,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "(Patterson et al. 2021 §2.5; Strubell et al. 2019 Eq. 1-2).",
     )
     add_estimate_options(parser)
+    from mlfootprint.cli.estimate_compute import add_compute_options
+
+    add_compute_options(parser)
     add_format_arg(parser, ("text", "json", "markdown", "latex"))
     parser.set_defaults(func=_handle)
 
@@ -223,16 +228,19 @@ def _rows(result: EstimateResult) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     hardware = inputs.get("hardware")
     rows.append(("hardware", f"{inputs['count']} x {hardware or 'unnamed accelerator'}", "given by the user"))
-    rows.append(
-        ("duration", f"{inputs['duration']} = {_num(result.device_hours)} device-hours", "given by the user")
-    )
+    how = "given by the user" if result.compute is None else "derived from the compute below"
+    rows.append(("duration", f"{inputs['duration']} = {_num(result.device_hours)} device-hours", how))
     for a in result.assumptions:
         value = a.value if isinstance(a.value, str) or a.value is None else _num(a.value)
+        if a.name == "flops" and isinstance(a.value, float):
+            value = f"{a.value:.4g}"
         label = {
             "power_w": "power",
             "host_power_w": "host power",
             "cfe_pct": "carbon-free energy",
             "pue": "PUE",
+            "achieved_tflops": "throughput",
+            "device_hours": "device-hours",
         }.get(a.name, a.name)
         unit = "" if not a.unit else f" {a.unit}"
         rows.append((label, f"{value}{unit}", a.source))
@@ -258,6 +266,12 @@ def render_text(result: EstimateResult) -> str:
     for name, value, how in _rows(result):
         lines.append(f"  {name:<19} {value}")
         lines.append(f"  {'':<19} {how}")
+    if result.compute is not None:
+        c = result.compute
+        lines.append(
+            f"  time       {_num(c.wall_hours / 24.0)} days wall clock on {c.count} devices "
+            f"({_num(c.device_hours)} device-hours from {c.flops:.3g} FLOPs)"
+        )
     lines.append("Method")
     lines.append(
         "  energy = device-hours x power x PUE (+ host power x hours x PUE); CO2e = energy x intensity"

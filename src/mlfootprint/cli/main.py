@@ -35,6 +35,7 @@ COMMAND_MODULES = (
     "mlfootprint.cli.schedule",
     "mlfootprint.cli.whatif",
     "mlfootprint.cli.summary",
+    "mlfootprint.cli.compare",
     "mlfootprint.cli.doctor",
     "mlfootprint.cli.data",
     "mlfootprint.cli.dashboard",

@@ -44,24 +44,28 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _handle(args: argparse.Namespace) -> int:
+    from mlfootprint.cli.papers_compute import compute_json, compute_markdown, compute_text
     from mlfootprint.papers import reproduce_all, reproductions_to_json
+    from mlfootprint.papers_compute import reproduce_compute_all
     from mlfootprint.papers_embodied import reproduce_bloom_embodied
 
     reproductions = reproduce_all(args.paper) if args.paper != "luccioni2022" else ()
     embodied = reproduce_bloom_embodied() if args.paper in ("luccioni2022", "all") else None
+    from_compute = reproduce_compute_all() if args.paper in ("all", "patterson2021") else ()
     if args.format == "json":
-        data = reproductions_to_json(reproductions)
+        data = {**reproductions_to_json(reproductions), "from_compute": compute_json(from_compute)}
         if embodied is not None:
             data["embodied"] = [embodied.to_dict()]
         print_json(data)
         return 0
+    markdown = args.format == "markdown"
     parts = []
     if reproductions:
-        parts.append(
-            render_markdown(reproductions) if args.format == "markdown" else render_text(reproductions)
-        )
+        parts.append(render_markdown(reproductions) if markdown else render_text(reproductions))
+    if from_compute:
+        parts.append(compute_markdown(from_compute) if markdown else compute_text(from_compute))
     if embodied is not None:
-        parts.append(_render_embodied(embodied, markdown=args.format == "markdown"))
+        parts.append(_render_embodied(embodied, markdown=markdown))
     emit("\n\n".join(parts))
     return 0
 

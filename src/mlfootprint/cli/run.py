@@ -161,6 +161,19 @@ def register(subparsers: Any) -> None:
         "--prometheus-push", default=None, metavar="URL",
         help="push the run's metrics to this Pushgateway (start, every 10 s, end)",
     )  # fmt: skip
+    parser.add_argument(
+        "--budget",
+        default=None,
+        metavar="AMOUNT",
+        help="energy or CO2e budget, e.g. 2kWh or 5kg (mWh..MWh, g..t); checked on the prediction and the "
+        "energy used",
+    )
+    parser.add_argument(
+        "--on-exceed",
+        choices=("warn", "stop"),
+        default="warn",
+        help="over budget: warn (default), or stop the command with SIGTERM",
+    )
     add_db_arg(parser)
     parser.add_argument(
         "--job", default=None, metavar="ID", help="the job this run belongs to (wins over torchrun/Slurm/MPI)"
@@ -234,6 +247,12 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
     from mlfootprint.config import load_settings
 
     load_settings()  # a bad $MLFOOTPRINT_* or config file is refused before the ledger is touched
+    if args.budget is not None:
+        from mlfootprint.work.budget import parse_budget
+
+        budget = parse_budget(args.budget, args.on_exceed)  # one line naming the value, exit 2
+        kwh, kg = (budget.limit / 3.6e6, None) if budget.kind == "energy" else (None, budget.limit / 1e3)
+        args.budget_kwh, args.budget_co2e_kg, args.budget_as_given = kwh, kg, budget
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
         tracker = _tracker(args, deps, store, cmd, name, plan, series, export=plan is None)
@@ -279,10 +298,14 @@ def _tracker(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
-        job=args.job, node=args.node,
+        job=args.job, node=args.node, budget_kwh=getattr(args, "budget_kwh", None),
+        budget_co2e_kg=getattr(args, "budget_co2e_kg", None), on_exceed=args.on_exceed,
     )  # fmt: skip
     meters = deps.meters(deps.clock) if deps.meters else None
-    return Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
+    tracker = Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
+    if getattr(args, "budget_as_given", None) is not None:
+        tracker.work.budget = args.budget_as_given  # the same budget, with its unit as written (0.5mWh)
+    return tracker
 
 
 def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:
@@ -345,6 +368,15 @@ def _wait(plan: StartPlan, deps: RunDeps) -> None:
     print("mlfootprint: starting the command now", file=sys.stderr)
 
 
+def _progress_path(tracker: Any) -> Path:
+    """A fresh file the command appends its progress to (``MLFOOTPRINT_PROGRESS_FILE``)."""
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix="mlfootprint-progress-", suffix=".txt")
+    os.close(fd)
+    return Path(name)
+
+
 def _supervise(
     cmd: list[str], tracker: Any, db_url: str, json_out: str | None, to_dict: Any, summary: Any
 ) -> int:
@@ -359,10 +391,16 @@ def _supervise(
         elif child.poll() is None:
             child.send_signal(signum)
 
+    from mlfootprint.cli.run_watch import watch_child
+    from mlfootprint.work.progress_file import ENV
+
+    progress = _progress_path(tracker)
     previous = {s: signal.signal(s, forward) for s in _FORWARDED}
     try:
         try:
-            child = subprocess.Popen(cmd, preexec_fn=parent_death_signal())
+            child = subprocess.Popen(
+                cmd, env={**os.environ, ENV: str(progress)}, preexec_fn=parent_death_signal()
+            )
         except FileNotFoundError:
             print(f"mlfootprint: error: command not found: {cmd[0]}", file=sys.stderr)
             return 127
@@ -385,17 +423,19 @@ def _supervise(
         except MlfootprintError as exc:
             print(f"mlfootprint: error: not tracked: {exc}", file=sys.stderr)
             tracked = False
-        status = exit_status(child.wait())
+        status = exit_status(watch_child(child, tracker, progress) if tracked else child.wait())
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        progress.unlink(missing_ok=True)
     if not tracked:
         return status
     error: MlfootprintError | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            tracker.stop(status=run_status(status), exit_code=status)
+            ended = "interrupted" if tracker.stop_requested else run_status(status)
+            tracker.stop(status=ended, exit_code=status)
         except MlfootprintError as exc:
             error = exc
     for message in caught:

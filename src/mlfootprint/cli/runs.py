@@ -294,6 +294,14 @@ def format_run(run: RunRecord) -> str:
         for p in run.phases:
             name = f"{p.parent} > {p.name}" if p.parent else p.name
             out.append(f"  {name:<24} {_duration(p.duration_s):>12}  {energy_text(p.energy_j)}")
+    from mlfootprint.work.costs import cost_lines, progress_lines
+
+    cost = cost_lines(run)
+    if cost:
+        out += ["", *cost]
+    progress = progress_lines(run)
+    if progress:
+        out += ["", *progress]
     if run.assumptions:
         out.append("")
         out.append("Assumptions:")

@@ -110,9 +110,19 @@ def _summary(args: argparse.Namespace) -> int:
         }
         if prices.given:
             doc["notes"].append(_PRICE_NOTE)
+        from mlfootprint.work.costs import work_totals
+
+        key = group_key(args.by)
+        doc["work"] = {
+            "total": work_totals(runs),
+            "groups": {g.group: work_totals([r for r in runs if key(r) == g.group]) for g in groups},
+        }
         print_json(doc)
     else:
-        print(_text(groups, total, args.by, prices.given), end="")
+        from mlfootprint.work.costs import work_total_lines
+
+        work = work_total_lines(runs)
+        print(_text(groups, total, args.by, prices.given) + "".join(f"{line}\n" for line in work), end="")
     return 0
 
 

@@ -6,8 +6,15 @@ tracker options, and a running tracker is never pickled.
 
 Extension points, one place each for every framework:
 
-* ``on_batch_end(**work)`` — called after every training batch (work counts go here);
-* ``should_stop()`` — asked after every batch; True makes the framework stop training gracefully.
+* ``on_batch_end(batch, **work)`` — called after every training batch: samples and tokens counted from
+  the batch (``integrations.work.count_batch``) or given by the adapter;
+* ``on_progress(done, total)`` — an epoch or step done: the run is predicted (a log line) and its
+  budget checked;
+* ``on_metrics(metrics, step)`` — validation metrics, logged beside the run's cost;
+* ``should_stop()`` — asked after every batch and epoch; True (the run's budget is exceeded under
+  ``on_exceed="stop"``) makes the framework stop training gracefully, and the record says why.
+
+The work itself (counting a batch, the run's length, FLOPs) is in ``mlfootprint.integrations.work``.
 """
 
 from __future__ import annotations
@@ -80,6 +87,7 @@ class TrackingHooks:
         self._stage_phase: Phase | None = None
         self._epoch_phase: Phase | None = None
         self._nested: dict[str, Phase] = {}
+        self._stop_logged = False
 
     def __getstate__(self) -> dict[str, Any]:
         if self.running:
@@ -91,6 +99,7 @@ class TrackingHooks:
         self.result = state["result"]
         self.tracker, self._stage, self._stage_phase, self._epoch_phase = None, None, None, None
         self._nested = {}
+        self._stop_logged = False
 
     @property
     def running(self) -> bool:
@@ -169,12 +178,47 @@ class TrackingHooks:
         assert self.tracker is not None
         return epoch_metrics(phase, self.tracker.snapshot())
 
-    def on_batch_end(self, **work: int) -> None:
-        """After every training batch (``samples=``, ``tokens=`` when the framework knows them)."""
+    def on_batch_end(self, batch: Any = None, **work: float | None) -> None:
+        """After every training batch: count ``batch`` (samples, tokens) and the counts given."""
+        if not self.running:
+            return
+        from mlfootprint.integrations import work as w
+
+        if batch is not None:
+            w.count_batch(self.tracker, batch)
+        given = {k: v for k, v in work.items() if v is not None}
+        if given:
+            assert self.tracker is not None
+            self.tracker.count(**given)
+
+    def on_model(self, model: Any) -> None:
+        """Record the model's parameter count (for the "cost of the result")."""
+        if self.running:
+            from mlfootprint.integrations import work as w
+
+            w.set_parameters(self.tracker, model)
+
+    def on_metrics(self, metrics: Any, step: int | None = None) -> None:
+        """Log the finite numbers of ``metrics`` (validation accuracy, loss, ...) as quality metrics."""
+        if self.running:
+            from mlfootprint.integrations import work as w
+
+            w.log_metrics(self.tracker, dict(metrics or {}), step=step)
+
+    def on_progress(self, done: float, total: float | None, *, throttle: bool = False) -> None:
+        """``done`` of ``total`` epochs or steps: predict the run (logged) and check its budget."""
+        if self.running:
+            from mlfootprint.integrations import work as w
+
+            w.report_progress(self.tracker, done, total, throttle=throttle)
 
     def should_stop(self) -> bool:
-        """Whether training should stop now (asked after every batch); never, for now."""
-        return False
+        """Whether training should stop now: the run's budget is exceeded under ``on_exceed="stop"``."""
+        reason = self.tracker.stop_requested if self.running and self.tracker is not None else None
+        if reason is not None and not getattr(self, "_stop_logged", False):
+            self._stop_logged = True
+            logger.warning("mlfootprint: %s; stopping training", reason)
+        return reason is not None
 
     # -- guard -------------------------------------------------------------------------------------
 

@@ -13,6 +13,11 @@ package works too). The callback is a module-level class holding only its option
 (``ddp_spawn``). Under DDP every rank tracks its own run of one job: the ranks share one job id
 (broadcast from rank 0), node-level meters are read once per node and each GPU by its rank
 (``docs/distributed.md``); the logged values are summed over the ranks, so they are the job's.
+
+Work (``docs/work.md``): each training batch's samples (and tokens, for ``input_ids`` batches) are
+counted, the validation metrics logged beside the cost, the parameter count recorded; after each step
+(under a known number of steps, throttled) and each epoch the run is predicted and its budget checked
+(``MlfootprintCallback(budget_kwh=2, on_exceed="stop")`` stops training through ``trainer.should_stop``).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import socket
 from typing import Any
 
 from mlfootprint.integrations._hooks import TrackingHooks, missing_framework, run_metrics
+from mlfootprint.integrations.work import lightning_length
 
 
 def _callback_base() -> type[Any]:
@@ -107,14 +113,29 @@ class MlfootprintCallback(_Base):  # type: ignore[misc]
         metrics = self.hooks.epoch_metrics(self.hooks.on_epoch_end())
         for name, value in metrics.items():
             pl_module.log(name, value, on_step=False, on_epoch=True, sync_dist=True, reduce_fx="sum")
+        unit, total = lightning_length(trainer)
+        done = int(trainer.global_step) if unit == "step" else int(trainer.current_epoch) + 1
+        self.hooks.on_progress(done, total)
+        if self.hooks.should_stop():
+            trainer.should_stop = True
 
     # batches: the one place for work counts and for stopping early
     def on_train_batch_end(
         self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int
     ) -> None:
-        self.hooks.on_batch_end()
+        self.hooks.on_batch_end(batch)
+        unit, total = lightning_length(trainer)
+        if unit == "step":
+            self.hooks.on_progress(int(trainer.global_step), total, throttle=True)
         if self.hooks.should_stop():
             trainer.should_stop = True
+
+    def on_train_start(self, trainer: Any, pl_module: Any) -> None:
+        self.hooks.on_model(pl_module)
+
+    def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        if not getattr(trainer, "sanity_checking", False):
+            self.hooks.on_metrics(trainer.callback_metrics, step=int(trainer.current_epoch))
 
     def on_train_end(self, trainer: Any, pl_module: Any) -> None:
         tracker = self.hooks.tracker

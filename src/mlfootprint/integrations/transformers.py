@@ -24,6 +24,12 @@ Under ``torchrun`` / ``accelerate launch`` every rank tracks its own run of one 
 once per node, each GPU by its rank); the logged values are summed over the ranks when
 ``torch.distributed`` is initialised, so they are the job's.
 
+Work (``docs/work.md``): samples per optimizer step (per-device batch x gradient accumulation x
+processes), tokens from ``state.num_input_tokens_seen``, the Trainer's ``total_flos`` when nothing else
+counted FLOPs, evaluation metrics, and after each step (throttled) and epoch a prediction of the run
+against ``max_steps`` / ``num_train_epochs`` with its budget checked: ``on_exceed="stop"`` ends training
+through ``control.should_training_stop``.
+
 ``transformers`` is imported with this module (``pip install transformers``).
 """
 
@@ -33,6 +39,7 @@ import importlib
 from typing import Any
 
 from mlfootprint.integrations._hooks import TrackingHooks, missing_framework, run_metrics
+from mlfootprint.integrations.work import hf_length, hf_step_samples, hf_tokens_seen, hf_total_flos
 
 try:
     _Base: type[Any] = importlib.import_module("transformers").TrainerCallback
@@ -86,17 +93,26 @@ class MlfootprintCallback(_Base):  # type: ignore[misc]
 
     def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.hooks.on_stage_start("train")
+        self.hooks.on_model(kwargs.get("model"))
 
     def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self.hooks.on_epoch_start(int(state.epoch or 0))
 
     def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         self._pending = self.hooks.epoch_metrics(self.hooks.on_epoch_end())
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.hooks.on_batch_end()  # the one place for work counts and for stopping early
+        self.hooks.on_progress(int(state.global_step), hf_length(args, state)[1])
         if self.hooks.should_stop():
             control.should_training_stop = True
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        # the one place for work counts and for stopping early: samples per optimizer step
+        self.hooks.on_batch_end(samples=hf_step_samples(args))
+        self.hooks.on_progress(int(state.global_step), hf_length(args, state)[1], throttle=True)
+        if self.hooks.should_stop():
+            control.should_training_stop = True
+
+    def on_evaluate(self, args: Any, state: Any, control: Any, metrics: Any = None, **kwargs: Any) -> None:
+        self.hooks.on_metrics(metrics, step=int(state.global_step))
 
     def on_log(self, args: Any, state: Any, control: Any, logs: Any = None, **kwargs: Any) -> None:
         tracker = self.hooks.tracker
@@ -112,6 +128,9 @@ class MlfootprintCallback(_Base):  # type: ignore[misc]
             history[-1].update(values)
 
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.hooks.running:
+            hf_tokens_seen(self.hooks.tracker, state)
+            hf_total_flos(self.hooks.tracker, state)
         record = self.hooks.on_stage_end("train")
         history = getattr(state, "log_history", None)
         if record is not None and history is not None:

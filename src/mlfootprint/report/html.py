@@ -104,6 +104,11 @@ def render_html(st: Statement, *, images: Mapping[str, str] | None = None) -> st
                 numeric=frozenset({3}),
             )
         )
+    if st.cost:
+        parts.append("<h2>Cost of the result</h2>")
+        parts.append(
+            _table(["Quantity", "Value", "Source"], [[f.label, f.value, f.source or "-"] for f in st.cost])
+        )
     if st.assumptions:
         parts.append("<h2>Assumptions</h2>")
         parts.append(

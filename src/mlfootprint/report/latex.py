@@ -67,6 +67,10 @@ def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:c
             f"{e(p.name)} & {p.energy_kwh:.4g} kWh & {e(fmt_duration(p.duration_s))} \\\\" for p in st.phases
         ]
         lines.append("\\hline")
+    if st.cost:
+        lines += ["\\multicolumn{3}{l}{\\textit{Cost of the result}} \\\\", "\\hline"]
+        lines += [f"{e(f.label)} & {e(f.value)} & {e(f.source or '')} \\\\" for f in st.cost]
+        lines.append("\\hline")
     if st.tables:
         versions = "; ".join(f"{t.name} ({t.years})" for t in st.tables)
         lines += [f"\\multicolumn{{3}}{{l}}{{\\footnotesize Reference data: {e(versions)}}} \\\\", "\\hline"]

@@ -51,6 +51,10 @@ def render_markdown(st: Statement, *, images: Mapping[str, str] | None = None) -
             [[p.name, p.parent or "-", fmt_duration(p.duration_s), f"{p.energy_kwh:.4g}"] for p in st.phases],
         )
         out.append("")
+    if st.cost:
+        out += ["## Cost of the result", ""]
+        out += _table(["Quantity", "Value", "Source"], [[f.label, f.value, f.source or "-"] for f in st.cost])
+        out.append("")
     if st.assumptions:
         out += ["## Assumptions", ""]
         out += _table(["Name", "Value", "Source"], [[a.label, a.value, a.source] for a in st.assumptions])

@@ -103,6 +103,7 @@ class Statement:
     assumptions: tuple[Fact, ...] = ()
     tables: tuple[TableVersion, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    cost: tuple[Fact, ...] = ()  # the "cost of the result" block (Schwartz 2019), runs with work only
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (display units in key names)."""
@@ -150,6 +151,7 @@ class Statement:
                 for t in self.tables
             ],
             "notes": list(self.notes),
+            "cost_of_result": [{"label": f.label, "value": f.value, "source": f.source} for f in self.cost],
         }
 
 
@@ -277,7 +279,14 @@ def statement_from_run(
         assumptions=assumption_facts(run.assumptions),
         tables=tuple(tables),
         notes=tuple(notes),
+        cost=_cost_facts(run),
     )
+
+
+def _cost_facts(run: RunRecord) -> tuple[Fact, ...]:
+    from mlfootprint.report.cost import cost_facts
+
+    return cost_facts(run)
 
 
 def assumption_facts(assumptions: Iterable[Any]) -> tuple[Fact, ...]:

@@ -9,12 +9,13 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from mlfootprint.bounds import LIMIT
 from mlfootprint.clock import Clock
 from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError, closest_names
-from mlfootprint.records import ComponentEnergy, PhaseRecord, RunRecord, Sample
+from mlfootprint.records import ComponentEnergy, MetricValue, PhaseRecord, RunRecord, Sample, WorkCounts
 from mlfootprint.serialize import RUN_STATUSES
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
@@ -39,6 +40,7 @@ from mlfootprint.store.sql import (
     UPSERT_RUN,
     to_json,
 )
+from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
 
@@ -163,6 +165,7 @@ class SQLStore:
                 self._many(INSERT_COMPONENT, component_rows)
                 self._many(INSERT_PHASE, phase_rows)
                 self._many(INSERT_SAMPLE, sample_rows)
+                write_work(self._conn.execute, self._many, d.sql, run)
 
         self._retry("write to", write)
 
@@ -172,7 +175,7 @@ class SQLStore:
         def delete() -> str:
             with self._dialect.transaction(self._conn, write=True):
                 full = self._resolve(run_id)
-                for table in ("samples", "phases", "components"):
+                for table in ("samples", "phases", "components", *WORK_TABLES):
                     self._conn.execute(self._dialect.sql(f"DELETE FROM {table} WHERE run_id = ?"), (full,))
                 self._conn.execute(self._dialect.sql("DELETE FROM runs WHERE id = ?"), (full,))
                 return full
@@ -209,9 +212,14 @@ class SQLStore:
         components: dict[str, list[ComponentEnergy]] = {i: [] for i in ids}
         phases: dict[str, list[PhaseRecord]] = {i: [] for i in ids}
         bad: dict[str, MalformedRowError] = {}
+        work: dict[str, list[WorkCounts]] = {}
+        metrics: dict[str, list[MetricValue]] = {}
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start : start + CHUNK]
             marks = ", ".join("?" * len(chunk))
+            chunk_work, chunk_metrics = read_work(self._q, chunk, bad)
+            work.update(chunk_work)
+            metrics.update(chunk_metrics)
             for r in self._q(
                 f"SELECT run_id, {', '.join(COMPONENT_COLUMNS)} FROM components "
                 f"WHERE run_id IN ({marks}) ORDER BY run_id, position",
@@ -245,6 +253,8 @@ class SQLStore:
                 run = run_from_row(
                     v, components=tuple(components[rid]), phases=tuple(phases[rid]), parse_time=d.from_db_time
                 )
+                if work.get(rid) or metrics.get(rid):
+                    run = replace(run, work=tuple(work[rid]), metrics=tuple(metrics[rid]))
             except MalformedRowError as exc:
                 if not skip_malformed:
                     raise

@@ -17,7 +17,14 @@ from mlfootprint.errors import StoreError
 from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord
 from mlfootprint.serialize import RUN_STATUSES
 
-__all__ = ["MalformedRowError", "MalformedRowWarning", "component_from_row", "phase_from_row", "run_from_row"]
+__all__ = [
+    "MalformedRowError",
+    "MalformedRowWarning",
+    "component_from_row",
+    "number_cell",
+    "phase_from_row",
+    "run_from_row",
+]
 
 #: columns holding non-negative energies and emissions (J, g)
 _NONNEGATIVE = (
@@ -53,7 +60,8 @@ class MalformedRowWarning(UserWarning):
     """Readers skipped malformed rows; the message names them and how to delete them."""
 
 
-def _number(run_id: object, column: str, value: object, *, nullable: bool = False) -> float | None:
+def number_cell(run_id: object, column: str, value: object, *, nullable: bool = False) -> float | None:
+    """A finite number cell (``MalformedRowError`` otherwise; ``None`` allowed when ``nullable``)."""
     if value is None and nullable:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -107,21 +115,21 @@ def run_from_row(
         raise MalformedRowError(rid, "status", v["status"], f"is not one of {', '.join(RUN_STATUSES)}")
     numbers: dict[str, Any] = {}
     for column in _NONNEGATIVE:
-        number = _number(rid, column, v[column])
+        number = number_cell(rid, column, v[column])
         assert number is not None
         if number < 0:
             raise MalformedRowError(rid, column, v[column], "is negative")
         numbers[column] = number
-    numbers["co2e_g_net"] = _number(rid, "co2e_g_net", v["co2e_g_net"], nullable=True)
-    pue = _number(rid, "pue", v["pue"])
+    numbers["co2e_g_net"] = number_cell(rid, "co2e_g_net", v["co2e_g_net"], nullable=True)
+    pue = number_cell(rid, "pue", v["pue"])
     if PUE.problem(pue or 0.0) is not None:
         raise MalformedRowError(rid, "pue", v["pue"], PUE.describe())
-    intensity = _number(rid, "intensity_g_per_kwh", v["intensity_g_per_kwh"])
+    intensity = number_cell(rid, "intensity_g_per_kwh", v["intensity_g_per_kwh"])
     if INTENSITY_G_PER_KWH.problem(intensity or 0.0) is not None:
         raise MalformedRowError(
             rid, "intensity_g_per_kwh", v["intensity_g_per_kwh"], INTENSITY_G_PER_KWH.describe()
         )
-    flush = _number(rid, "flush_interval_s", v["flush_interval_s"])
+    flush = number_cell(rid, "flush_interval_s", v["flush_interval_s"])
     if flush is None or flush <= 0:
         raise MalformedRowError(rid, "flush_interval_s", v["flush_interval_s"], "must be positive")
     for column in ("exit_code", "pid"):
@@ -180,7 +188,7 @@ def component_from_row(run_id: str, r: tuple[Any, ...]) -> ComponentEnergy:
             raise MalformedRowError(run_id, f"components.{column}", cell, "is not text")
     values = []
     for column, cell in zip(("energy_j", "energy_j_low", "energy_j_high"), r[6:9], strict=True):
-        number = _number(run_id, f"components.{column}", cell)
+        number = number_cell(run_id, f"components.{column}", cell)
         assert number is not None
         if number < 0:
             raise MalformedRowError(run_id, f"components.{column}", cell, "is negative")
@@ -199,8 +207,8 @@ def phase_from_row(
         raise MalformedRowError(run_id, "phases.name", r[1], "is not text")
     started = _time(run_id, "phases.started_at", r[3], parse_time, nullable=False)
     assert started is not None
-    duration = _number(run_id, "phases.duration_s", r[5])
-    energy = _number(run_id, "phases.energy_j", r[6])
+    duration = number_cell(run_id, "phases.duration_s", r[5])
+    energy = number_cell(run_id, "phases.energy_j", r[6])
     components = _json(run_id, "phases.components_json", r[7], dict)
     if not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in components.values()):
         raise MalformedRowError(run_id, "phases.components_json", r[7], "holds a value that is not a number")

@@ -117,6 +117,31 @@ MIGRATIONS: tuple[Migration, ...] = (
             "CREATE INDEX runs_job ON runs (job_id, node, rank)",
         ),
     ),
+    Migration(
+        version=3,
+        description="work (FLOPs, samples, tokens, requests per run and phase) and quality metrics",
+        statements=(
+            """CREATE TABLE work (
+                run_id TEXT NOT NULL REFERENCES runs (id),
+                phase TEXT NOT NULL,
+                flops {float},
+                flops_method TEXT,
+                samples {float} NOT NULL,
+                tokens {float} NOT NULL,
+                requests {float} NOT NULL,
+                PRIMARY KEY (run_id, phase)
+            )""",
+            """CREATE TABLE metrics (
+                run_id TEXT NOT NULL REFERENCES runs (id),
+                position {int} NOT NULL,
+                name TEXT NOT NULL,
+                value {float} NOT NULL,
+                step {int},
+                t_s {float} NOT NULL,
+                PRIMARY KEY (run_id, position)
+            )""",
+        ),
+    ),
 )
 
 #: the schema version this release writes

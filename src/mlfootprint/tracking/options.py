@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.reduce.schedule import StartPlan
     from mlfootprint.tracking.job import JobIdentity
+    from mlfootprint.work.budget import Budget
 
 __all__ = ["ResolvedOptions", "TrackerOptions", "resolve_options"]
 
@@ -62,6 +63,11 @@ class TrackerOptions:
             ``"none"`` (this process reads only its own GPUs).
         prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
             (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
+        budget_kwh: an energy budget for the run (facility kWh); exclusive with ``budget_co2e_kg``.
+        budget_co2e_kg: a CO2e budget for the run (kg).
+        on_exceed: ``"warn"`` (default) or ``"stop"``: when the predicted or used amount exceeds the
+            budget, warn once; with ``"stop"`` also set ``Tracker.stop_requested`` (callbacks stop
+            training, ``mlfootprint run`` sends SIGTERM). See ``mlfootprint.work.budget``.
     """
 
     project: str | None = None
@@ -83,6 +89,9 @@ class TrackerOptions:
     node_meters: str = "auto"
     placement: JobIdentity | None = None
     prometheus_port: int | None = None
+    budget_kwh: float | None = None
+    budget_co2e_kg: float | None = None
+    on_exceed: str = "warn"
 
     def __post_init__(self) -> None:
         pue = self.pue
@@ -102,8 +111,16 @@ class TrackerOptions:
             raise InvalidValueError("node_meters", self.node_meters, "must be 'auto', 'all' or 'none'")
         if self.job is not None and not self.job.strip():
             raise InvalidValueError("job", self.job, "must be a non-empty id")
+        self.budget  # noqa: B018 -- validates budget_kwh, budget_co2e_kg and on_exceed
         object.__setattr__(self, "tags", dict(self.tags))
         object.__setattr__(self, "command", tuple(self.command))
+
+    @property
+    def budget(self) -> Budget | None:
+        """The run's energy or CO2e budget (``None`` without one)."""
+        from mlfootprint.work.budget import budget_from_kwargs
+
+        return budget_from_kwargs(self.budget_kwh, self.budget_co2e_kg, self.on_exceed)
 
     def with_(self, **changes: Any) -> TrackerOptions:
         """A copy with ``changes`` applied (validated again)."""

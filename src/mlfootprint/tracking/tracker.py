@@ -23,6 +23,7 @@ import socket
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -46,10 +47,12 @@ from mlfootprint.tracking.timeresolved import (
     add_batch,
     series_intensity,
 )
+from mlfootprint.work.book import WorkBook
 
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.store import RunStore
+    from mlfootprint.work.predict import Prediction
 
 __all__ = ["Tracker", "TrackerOptions", "track"]
 
@@ -101,6 +104,8 @@ class Tracker:
         self.start_plan = self.options.start_plan
         self.name = self.options.name
         self.tags = dict(self.options.tags)
+        #: FLOPs, counts, metrics, predictions and the budget of this run (``mlfootprint.work``)
+        self.work = WorkBook(budget=self.options.budget)
         self._clock: Clock = clock or SystemClock()
         self._given_meters = tuple(meters) if meters is not None else None
         self._given_store = store
@@ -344,6 +349,7 @@ class Tracker:
         )
         if self._error is not None:
             record = replace(record, error_type=self._error[0], error_message=self._error[1])
+        record = self._with_work(record, final=final, batch=batch)
         if self.start_plan is not None and self.series is not None:
             from mlfootprint.tracking.deferred import schedule_extra
 
@@ -377,6 +383,8 @@ class Tracker:
             raise
         self._totals = totals
         self._sinks.flush(record, samples)
+        self.work.observe(batch)
+        self.work.check(used_energy_j=record.energy_j, used_co2e_g=record.co2e_g)
 
     def snapshot(self) -> RunRecord:
         """The run so far (status ``running``), from the latest readings; nothing is saved."""
@@ -386,6 +394,78 @@ class Tracker:
         return self._record(
             "running", None, sampler.last_energies_j(), final=False, batch=sampler.peek_pending()
         )[0]
+
+    # -- work: FLOPs, counts, metrics, progress (mlfootprint.work) ----------------------------------
+
+    def _with_work(self, record: RunRecord, *, final: bool, batch: Sequence[RawSample]) -> RunRecord:
+        if final:
+            self.work.observe(batch)
+        extra = self.work.extra(
+            final=final, energy_j=record.energy_j, duration_s=record.duration_s, pue=record.pue
+        )
+        return replace(
+            record, work=self.work.counts(), metrics=self.work.metrics(), extra={**record.extra, **extra}
+        )
+
+    def _open_phases(self) -> tuple[str, ...]:
+        return () if self._phases is None else self._phases.open_names
+
+    def add_flops(self, flops: float, *, method: str = "user") -> None:
+        """Add FLOPs done by this run (and by each phase open now); ``method`` says how they were counted."""
+        self.work.add_flops(flops, phases=self._open_phases(), method=method)
+
+    def count(
+        self, *, samples: float | None = None, tokens: float | None = None, requests: float | None = None
+    ) -> None:
+        """Count work done: samples, tokens, requests (costs per sample, per 1k tokens, per request)."""
+        self.work.count(phases=self._open_phases(), samples=samples, tokens=tokens, requests=requests)
+
+    def log_metric(self, name: str, value: float, *, step: int | None = None) -> None:
+        """Record a quality metric (``accuracy``, ``val_loss``, ...) beside the run's cost."""
+        self.work.log_metric(name, value, step=step, t_s=self._clock.monotonic() - self._t0_s)
+
+    def request(self) -> AbstractContextManager[None]:
+        """Time one request of a serving loop: ``with run.request(): answer(query)`` (see docs/work.md)."""
+        return self.work.request(lambda: self._clock.monotonic() - self._t0_s)
+
+    def progress(self, done: float, total: float | None = None) -> Prediction | None:
+        """Mark ``done`` units (epochs or steps) complete out of ``total``; predict the run; check the budget.
+
+        Returns the prediction of the whole run once ``total`` is known (given now or before).
+        """
+        if self._sampler is None or self._info is None or self.result is not None:
+            raise TrackerError("progress: the tracker is not running")
+        from mlfootprint.units import kwh_from_j
+        from mlfootprint.work.predict import Checkpoint
+
+        energy_j = sum(self._sampler.read_all(timeout_s=1.0)) * self.factors.pue
+        t_s = self._clock.monotonic() - self._t0_s
+        g_per_kwh = self.factors.intensity_g_per_kwh
+        if self.series is not None:  # the time-resolved intensity so far
+            so_far = self.snapshot()
+            if so_far.energy_j > 0:
+                g_per_kwh = so_far.co2e_g / kwh_from_j(so_far.energy_j)
+        point = Checkpoint(
+            done=float(done), t_s=t_s, energy_j=energy_j, co2e_g=kwh_from_j(energy_j) * g_per_kwh
+        )
+        return self.work.progress(point, total=total, intensity_ahead=self._intensity_ahead())
+
+    def _intensity_ahead(self) -> Callable[[float, float], float | None] | None:
+        series, info = self.series, self._info
+        if series is None or info is None:
+            return None
+        start = info.started_at.timestamp()
+
+        def ahead(t_from_s: float, t_to_s: float) -> float | None:
+            mean, frac = series.mean_over([start + t_from_s], [start + t_to_s])
+            return float(mean[0]) if float(frac[0]) >= 0.999 else None
+
+        return ahead
+
+    @property
+    def stop_requested(self) -> str | None:
+        """Why the run should stop (its budget, under ``on_exceed="stop"``), else ``None``."""
+        return self.work.stop_requested
 
     # -- phases, context manager, decorator --------------------------------------------------------
 
@@ -454,15 +534,20 @@ def track(
     env: Mapping[str, str] | None = None,
     sinks: Sequence[RunSink] = (),
     prometheus_port: int | None = None,
+    budget_kwh: float | None = None,
+    budget_co2e_kg: float | None = None,
+    on_exceed: str = "warn",
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
 
-    The keywords before ``meters`` are ``TrackerOptions`` fields; the rest are ``Tracker``'s collaborators.
+    The keywords other than ``meters``, ``clock``, ``store``, ``providers``, ``env`` and ``sinks`` are
+    ``TrackerOptions`` fields; the rest are ``Tracker``'s collaborators.
     """
     options = TrackerOptions(
         project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
         job=job, node=node, node_meters=node_meters, placement=placement, prometheus_port=prometheus_port,
+        budget_kwh=budget_kwh, budget_co2e_kg=budget_co2e_kg, on_exceed=on_exceed,
     )  # fmt: skip
     return Tracker(
         options, meters=meters, store=store, clock=clock, providers=providers, env=env, sinks=sinks
