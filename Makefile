@@ -27,6 +27,8 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/python tools/check_module_size.py src/mlfootprint
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

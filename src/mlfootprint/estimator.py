@@ -1,3 +1,4 @@
+# size: the estimate formula with its resolved inputs and assumptions, one public function's world
 """Footprint of a run from its specification (Patterson 2021 §2.5, Strubell 2019 Eq. 1-2).
 
     energy = (device-hours x average power per device + host power x hours) x PUE

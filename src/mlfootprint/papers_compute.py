@@ -21,7 +21,8 @@ from typing import Any
 
 from mlfootprint.errors import ReferenceDataError
 from mlfootprint.estimator import EstimateResult, estimate
-from mlfootprint.papers import TOLERANCE_FRAC, PaperRow, Printed, Reproduction, load_rows
+from mlfootprint.papers import TOLERANCE_FRAC, PaperRow, Reproduction, load_rows
+from mlfootprint.reference.papers import Printed
 
 __all__ = ["ComputeReproduction", "ComputeRow", "load_compute_rows", "reproduce_compute_all"]
 

@@ -1,3 +1,4 @@
+# size: the record's JSON in both directions kept side by side so they cannot drift apart
 """The JSON form of a run record (display units: kWh, kg, kg/kWh), and back.
 
 ``run_to_dict`` is what ``mlfootprint runs show --format json`` and ``mlfootprint run --json-out`` write.

@@ -1,3 +1,4 @@
+# size: the error model: intervals, their combination and their propagation, one concept
 """The error model: how sure each number is, and how the uncertainties combine.
 
 Every input to a footprint (power or energy of each component, PUE, grid intensity) carries a

@@ -1,3 +1,4 @@
+# size: one command's argument surface (hardware, duration, power, PUE, intensity, CFE) and its text
 """``mlfootprint estimate``: the footprint of a run from its specification."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# size: argument handling, deferred start and child process of `run`; to split into those three
 """``mlfootprint run [options] -- CMD ...``: run a command, track it, store the run, print the summary.
 
 The command's stdin, stdout and stderr are inherited untouched; the summary goes to stderr.

@@ -1,3 +1,4 @@
+# size: four subcommands of the ledger and the run text they share; run text to move beside jobview
 """``mlfootprint runs [list|show ID|delete ID --yes|import FILE]``: the run ledger.
 
 A malformed row is skipped by ``list`` (with a warning naming it) and can always be deleted; ``import``

@@ -1,3 +1,4 @@
+# size: three commands (schedule, shift, where) sharing their series and zone options; to split per command
 """``mlfootprint schedule``, ``shift`` and ``where``: carbon-aware when and where.
 
 Without ``--series`` the commands use the shipped 2022 hourly subset of Electricity Maps data (ODbL).

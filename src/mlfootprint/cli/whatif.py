@@ -1,3 +1,4 @@
+# size: one command over the four Ms, each with its arguments; to split with reduce/whatif.py
 """``mlfootprint whatif``: the 4M what-if (Model, Machine, Mechanization, Map) of a run or an estimate."""
 
 from __future__ import annotations

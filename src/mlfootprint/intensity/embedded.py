@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mlfootprint.intensity.base import SeriesSet
 from mlfootprint.intensity.files import read_series
+from mlfootprint.intensity.zones import read_zone_groups
 
 __all__ = ["EMBEDDED_ATTRIBUTION", "EMBEDDED_LICENSE", "embedded_groups", "embedded_path", "embedded_series"]
 
@@ -35,6 +36,4 @@ def embedded_series() -> SeriesSet:
 
 def embedded_groups() -> dict[str, tuple[str, ...]]:
     """Continent groups (Europe, USA, ...) of the shipped zones."""
-    from mlfootprint.reduce.where import read_zone_groups
-
     return read_zone_groups(embedded_path("zones.csv"))

@@ -1,3 +1,4 @@
+# size: three file layouts (wide, long, Electricity Maps) of one reader, sharing validation
 """Read hourly or sub-hourly intensity series files in three layouts.
 
 * **wide**: a time column, then one column per zone (``datetime_utc,AT,DE,...``);

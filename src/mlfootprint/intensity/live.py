@@ -1,3 +1,4 @@
+# size: three live clients behind one protocol, each a short adapter over the shared HTTP path
 """Live intensity clients (Electricity Maps, UK Carbon Intensity, WattTime) and a visible fallback.
 
 HTTP goes through an injected transport (default: stdlib ``urllib``) with a timeout and bounded

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from mlfootprint.clock import Clock
 from mlfootprint.errors import MeterError, MeterUnavailableError
 from mlfootprint.meters.base import Meter, ProbeResult
-from mlfootprint.meters.integrating import IntegratingMeter
+from mlfootprint.meters.gpu_base import CounterOrGaugeGPU
 
 __all__ = ["AMDSMILibrary", "AMDSMIMeter", "AMDSMIProvider"]
 
@@ -72,8 +72,11 @@ def _visible(env: Mapping[str, str], count: int) -> list[int]:
     return chosen
 
 
-class AMDSMIMeter:
+class AMDSMIMeter(CounterOrGaugeGPU):
     """One AMD GPU: energy accumulator where supported, else integrated socket power."""
+
+    counter_label = "amdsmi energy counter"
+    gauge_label = "amdsmi power samples, integrated"
 
     def __init__(self, index: int, handle: Any, *, amdsmi: AMDSMILibrary, clock: Clock) -> None:
         self._amdsmi = amdsmi
@@ -82,22 +85,7 @@ class AMDSMIMeter:
         self._closed = False
         info = self._call("amdsmi_get_gpu_asic_info", handle)
         self.name = str(info.get("market_name") or f"AMD GPU {index}")
-        self._start_j: float | None = None
-        self._last_j = 0.0
-        self._gauge: IntegratingMeter | None = None
-        try:
-            self._start_j = self._counter_j()
-        except amdsmi.AmdSmiException:
-            self._start_j = None
-        if self._start_j is not None:
-            self._last_j = self._start_j
-            self._source = f"amdsmi energy counter ({self.name})"
-        else:
-            self._source = f"amdsmi power samples, integrated ({self.name})"
-            self._gauge = IntegratingMeter(
-                self._power_w, clock=clock, meter_id=self.meter_id, component="gpu", source=self._source
-            )
-        self._energy_j = 0.0
+        self._open_paths(clock=clock)
 
     def _call(self, function: str, *args: Any) -> Any:
         try:
@@ -111,7 +99,25 @@ class AMDSMIMeter:
         resolution = data.get("counter_resolution")
         if not isinstance(count, (int, float)) or not isinstance(resolution, (int, float)):
             raise MeterError(f"amdsmi energy count of GPU {self._index} is malformed: {data!r}")
-        return float(count) * float(resolution) / 1e6
+        return float(count) * float(resolution) / 1e6  # a count of `counter_resolution` uJ
+
+    def _first_counter(self) -> float | None:
+        try:
+            return self._counter_j()
+        except self._amdsmi.AmdSmiException:
+            return None
+
+    def _read_counter(self) -> float:
+        try:
+            return self._counter_j()
+        except self._amdsmi.AmdSmiException as exc:
+            raise MeterError(f"amdsmi energy count failed for GPU {self._index}: {exc}") from exc
+
+    def _energy_between_j(self, start: float, current: float) -> float:
+        return current - start  # already joules; a decrease is refused, not wrap-corrected
+
+    def _backwards_message(self, last: float, current: float) -> str:
+        return f"amdsmi energy counter of GPU {self._index} went backwards"
 
     def _power_w(self) -> float:
         data = self._call("amdsmi_get_power_info", self._handle)
@@ -125,45 +131,11 @@ class AMDSMIMeter:
     def meter_id(self) -> str:
         return f"amdsmi:{self._index}"
 
-    @property
-    def component(self) -> str:
-        return "gpu"
-
-    @property
-    def method(self) -> str:
-        return "counter" if self._gauge is None else "sampled-power"
-
-    @property
-    def source(self) -> str:
-        return self._source
-
-    @property
-    def is_estimate(self) -> bool:
-        return False
-
-    def read_energy_j(self) -> float:
-        if self._closed:
-            raise MeterError(f"meter {self.meter_id} is closed")
-        if self._gauge is not None:
-            self._energy_j = self._gauge.read_energy_j()
-            return self._energy_j
-        try:
-            current = self._counter_j()
-        except self._amdsmi.AmdSmiException as exc:
-            raise MeterError(f"amdsmi energy count failed for GPU {self._index}: {exc}") from exc
-        if current < self._last_j:
-            raise MeterError(f"amdsmi energy counter of GPU {self._index} went backwards")
-        self._last_j = current
-        self._energy_j = current - (self._start_j or 0.0)
-        return self._energy_j
-
     def energy_bounds_j(self) -> tuple[float, float]:
         return (self._energy_j, self._energy_j)
 
-    def close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            self._amdsmi.amdsmi_shut_down()
+    def _release(self) -> None:
+        self._amdsmi.amdsmi_shut_down()
 
 
 class AMDSMIProvider:

@@ -1,3 +1,4 @@
+# size: one model (TDP share x utilisation, machine or process scope), its inputs and documented parameters
 """The CPU estimate used when no energy counter is readable (VMs, containers, locked-down RAPL).
 
 Model (all parameters are reported with the result)::

@@ -21,7 +21,8 @@ from typing import Any, Protocol
 from mlfootprint.clock import Clock
 from mlfootprint.errors import MeterError, MeterUnavailableError
 from mlfootprint.meters.base import Meter, ProbeResult
-from mlfootprint.meters.integrating import IntegratingMeter, counter_delta
+from mlfootprint.meters.gpu_base import CounterOrGaugeGPU
+from mlfootprint.meters.integrating import counter_delta
 
 __all__ = ["NVMLLibrary", "NVMLMeter", "NVMLProvider", "visible_nvml_indices"]
 
@@ -107,7 +108,7 @@ def _code(exc: Exception) -> int | None:
     return value if isinstance(value, int) else None
 
 
-class NVMLMeter:
+class NVMLMeter(CounterOrGaugeGPU):
     """One NVIDIA GPU: the total-energy counter (mJ, Volta and newer) where supported, else power (mW).
 
     Args:
@@ -118,6 +119,9 @@ class NVMLMeter:
         prefer_counter: set False to force the power-sampling path (for comparisons).
     """
 
+    counter_label = "NVML total-energy counter"
+    gauge_label = "NVML power samples, integrated"
+
     def __init__(self, index: int, *, nvml: NVMLLibrary, clock: Clock, prefer_counter: bool = True) -> None:
         self._nvml = nvml
         self._index = index
@@ -125,24 +129,7 @@ class NVMLMeter:
         self._handle = self._call("nvmlDeviceGetHandleByIndex", index)
         self.name = _text(self._call("nvmlDeviceGetName", self._handle))
         self.uuid = _text(self._call("nvmlDeviceGetUUID", self._handle))
-        self._counter_start_mj: int | None = None
-        self._counter_last_mj = 0
-        self._gauge: IntegratingMeter | None = None
-        if prefer_counter:
-            try:
-                self._counter_start_mj = int(nvml.nvmlDeviceGetTotalEnergyConsumption(self._handle))
-            except nvml.NVMLError as exc:
-                if _code(exc) != NVML_ERROR_NOT_SUPPORTED:
-                    raise MeterError(f"NVML energy counter of GPU {index} failed: {exc}") from exc
-        if self._counter_start_mj is not None:
-            self._counter_last_mj = self._counter_start_mj
-            self._source = f"NVML total-energy counter ({self.name})"
-        else:
-            self._source = f"NVML power samples, integrated ({self.name})"
-            self._gauge = IntegratingMeter(
-                self._power_w, clock=clock, meter_id=self.meter_id, component="gpu", source=self._source
-            )
-        self._energy_j = 0.0
+        self._open_paths(clock=clock, prefer_counter=prefer_counter)
 
     def _call(self, function: str, *args: Any) -> Any:
         try:
@@ -150,54 +137,38 @@ class NVMLMeter:
         except self._nvml.NVMLError as exc:
             raise MeterError(f"NVML {function} failed for GPU {self._index}: {exc}") from exc
 
+    def _first_counter(self) -> float | None:
+        try:
+            return int(self._nvml.nvmlDeviceGetTotalEnergyConsumption(self._handle))
+        except self._nvml.NVMLError as exc:
+            if _code(exc) != NVML_ERROR_NOT_SUPPORTED:
+                raise MeterError(f"NVML energy counter of GPU {self._index} failed: {exc}") from exc
+            return None
+
+    def _read_counter(self) -> float:
+        return int(self._call("nvmlDeviceGetTotalEnergyConsumption", self._handle))
+
+    def _energy_between_j(self, start: float, current: float) -> float:
+        return counter_delta(int(start), int(current), None) / 1000.0  # mJ
+
+    def _backwards_message(self, last: float, current: float) -> str:
+        return (
+            f"NVML energy counter of GPU {self._index} went backwards "
+            f"({int(last)} -> {int(current)} mJ); was the driver reloaded?"
+        )
+
     def _power_w(self) -> float:
-        return float(self._call("nvmlDeviceGetPowerUsage", self._handle)) / 1000.0
+        return float(self._call("nvmlDeviceGetPowerUsage", self._handle)) / 1000.0  # mW
 
     @property
     def meter_id(self) -> str:
         return f"nvml:{self._index}"
 
-    @property
-    def component(self) -> str:
-        return "gpu"
-
-    @property
-    def method(self) -> str:
-        return "counter" if self._gauge is None else "sampled-power"
-
-    @property
-    def source(self) -> str:
-        return self._source
-
-    @property
-    def is_estimate(self) -> bool:
-        return False
-
-    def read_energy_j(self) -> float:
-        if self._closed:
-            raise MeterError(f"meter {self.meter_id} is closed")
-        if self._gauge is not None:
-            self._energy_j = self._gauge.read_energy_j()
-            return self._energy_j
-        current = int(self._call("nvmlDeviceGetTotalEnergyConsumption", self._handle))
-        if current < self._counter_last_mj:
-            raise MeterError(
-                f"NVML energy counter of GPU {self._index} went backwards "
-                f"({self._counter_last_mj} -> {current} mJ); was the driver reloaded?"
-            )
-        self._counter_last_mj = current
-        start = self._counter_start_mj if self._counter_start_mj is not None else current
-        self._energy_j = counter_delta(start, current, None) / 1000.0
-        return self._energy_j
-
     def energy_bounds_j(self) -> tuple[float, float]:
         """The latest cumulative energy +/- NVIDIA's stated +/- 5 % power accuracy."""
         return (self._energy_j * (1 - NVML_ACCURACY_FRAC), self._energy_j * (1 + NVML_ACCURACY_FRAC))
 
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
+    def _release(self) -> None:
         try:
             self._nvml.nvmlShutdown()
         except self._nvml.NVMLError as exc:

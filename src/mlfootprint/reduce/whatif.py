@@ -1,3 +1,4 @@
+# size: the four Ms of the what-if in one module; to split into one module per M
 """The 4M what-if: how Model, Machine, Mechanization and Map change a run's energy and CO2e.
 
 Patterson et al. 2022 name four practices that compound: a more efficient **model**, a more efficient

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlfootprint.errors import InvalidValueError, SeriesError, UnknownNameError
+from mlfootprint.errors import InvalidValueError, UnknownNameError
 from mlfootprint.intensity.base import SeriesSet
+from mlfootprint.intensity.zones import read_zone_groups
 from mlfootprint.reduce.shifting import deferral
 
 if TYPE_CHECKING:
@@ -136,30 +136,6 @@ def best_regions(
         home_emissions=home,
         zones=chosen.zones,
     )
-
-
-def read_zone_groups(path: str | Path) -> dict[str, tuple[str, ...]]:
-    """Region groups from a CSV with ``zone_code`` and one 0/1 column per group (e.g. ``Europe``).
-
-    Raises:
-        SeriesError: the file is unreadable or has no ``zone_code`` column.
-    """
-    from mlfootprint.tables_text import read_csv_rows, read_limited
-
-    p = Path(path)
-    rows = read_csv_rows(read_limited(str(p), what="zone groups file"), str(p), what="zone groups file")
-    fields = [f.strip() for f in (rows[0] if rows else [])]
-    if "zone_code" not in fields:
-        raise SeriesError(f"zone groups file {p}: no 'zone_code' column")
-    skip = {"zone_code", "zone_name", "other_name", "flag_tag"}
-    groups: dict[str, list[str]] = {f: [] for f in fields if f not in skip}
-    for cells in rows[1:]:
-        row = dict(zip(fields, cells, strict=False))
-        code = (row.get("zone_code") or "").strip()
-        for group in groups:
-            if (row.get(group) or "").strip() in ("1", "1.0", "true", "True"):
-                groups[group].append(code)
-    return {g: tuple(z) for g, z in groups.items()}
 
 
 def select_group(groups: dict[str, tuple[str, ...]], name: str) -> tuple[str, ...]:

@@ -15,6 +15,9 @@ from pathlib import Path
 from mlfootprint.errors import ReferenceDataError
 
 __all__ = [
+    "ALIASES_COLUMN",
+    "LICENSE_COLUMN",
+    "SOURCE_COLUMN",
     "Column",
     "Row",
     "Schema",
@@ -54,6 +57,12 @@ class Column:
     low: float | None = None
     high: float | None = None
     choices: tuple[str, ...] = ()
+
+
+#: the provenance and naming columns every table shares
+SOURCE_COLUMN = Column(name="source", required=True)
+LICENSE_COLUMN = Column(name="license", optional_column=True)
+ALIASES_COLUMN = Column(name="aliases", optional_column=True)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

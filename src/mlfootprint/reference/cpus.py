@@ -10,7 +10,9 @@ from pathlib import Path
 
 from mlfootprint.errors import ReferenceDataError
 from mlfootprint.reference._table import (
+    LICENSE_COLUMN,
     POWER_W_RANGE,
+    SOURCE_COLUMN,
     YEAR_RANGE,
     Column,
     Row,
@@ -22,8 +24,8 @@ from mlfootprint.reference._table import (
 
 __all__ = ["CPU_SCHEMA", "Cpu", "cpu_fallback", "cpus", "find_cpu", "load_cpus"]
 
-_SOURCE = Column(name="source", required=True)
-_LICENSE = Column(name="license", optional_column=True)
+_SOURCE = SOURCE_COLUMN
+_LICENSE = LICENSE_COLUMN
 
 CPU_SCHEMA = Schema(
     table="cpus",

@@ -1,3 +1,4 @@
+# size: three intensity tables (country, sub-national, cloud region) behind one resolver
 """Annual average grid carbon intensity: countries, sub-national grids, cloud regions and the world.
 
 ``resolve_intensity`` accepts ISO 3166-1 alpha-3 and alpha-2 codes, country names and aliases,
@@ -17,8 +18,11 @@ from pathlib import Path
 
 from mlfootprint.errors import AmbiguousNameError, InvalidValueError, UnknownNameError
 from mlfootprint.reference._table import (
+    ALIASES_COLUMN,
     INTENSITY_RANGE,
+    LICENSE_COLUMN,
     PCT_RANGE,
+    SOURCE_COLUMN,
     YEAR_RANGE,
     Column,
     Row,
@@ -45,9 +49,9 @@ _YEAR = Column(name="year", kind="int", required=True, low=YEAR_RANGE[0], high=Y
 _G = Column(
     name="g_co2e_per_kwh", kind="float", required=True, low=INTENSITY_RANGE[0], high=INTENSITY_RANGE[1]
 )
-_SOURCE = Column(name="source", required=True)
-_LICENSE = Column(name="license", optional_column=True)
-_ALIASES = Column(name="aliases", optional_column=True)
+_SOURCE = SOURCE_COLUMN
+_LICENSE = LICENSE_COLUMN
+_ALIASES = ALIASES_COLUMN
 
 COUNTRY_SCHEMA = Schema(
     table="grid_intensity_country",

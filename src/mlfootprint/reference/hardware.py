@@ -15,8 +15,11 @@ from pathlib import Path
 
 from mlfootprint.errors import AmbiguousNameError, UnknownNameError
 from mlfootprint.reference._table import (
+    ALIASES_COLUMN,
     FRAC_RANGE,
+    LICENSE_COLUMN,
     POWER_W_RANGE,
+    SOURCE_COLUMN,
     YEAR_RANGE,
     Column,
     Row,
@@ -37,8 +40,8 @@ __all__ = [
 ]
 
 _TFLOPS = (0.001, 100_000.0)
-_SOURCE = Column(name="source", required=True)
-_LICENSE = Column(name="license", optional_column=True)
+_SOURCE = SOURCE_COLUMN
+_LICENSE = LICENSE_COLUMN
 
 ACCELERATOR_SCHEMA = Schema(
     table="accelerators",
@@ -47,7 +50,7 @@ ACCELERATOR_SCHEMA = Schema(
         Column(name="name", required=True),
         Column(name="vendor", required=True),
         Column(name="kind", required=True, choices=("gpu", "tpu", "npu")),
-        Column(name="aliases", optional_column=True),
+        ALIASES_COLUMN,
         Column(name="tdp_w", kind="float", low=POWER_W_RANGE[0], high=POWER_W_RANGE[1]),
         Column(name="measured_avg_power_w", kind="float", low=POWER_W_RANGE[0], high=POWER_W_RANGE[1]),
         Column(name="measured_power_spread_frac", kind="float", low=FRAC_RANGE[0], high=FRAC_RANGE[1]),

@@ -10,7 +10,10 @@ from pathlib import Path
 
 from mlfootprint.errors import InvalidValueError, UnknownNameError
 from mlfootprint.reference._table import (
+    ALIASES_COLUMN,
+    LICENSE_COLUMN,
     PUE_RANGE,
+    SOURCE_COLUMN,
     YEAR_RANGE,
     Column,
     Schema,
@@ -27,12 +30,12 @@ PUE_SCHEMA = Schema(
     columns=(
         Column(name="key", required=True),
         Column(name="who", required=True),
-        Column(name="aliases", optional_column=True),
+        ALIASES_COLUMN,
         Column(name="scope", optional_column=True),
         Column(name="year", kind="int", required=True, low=YEAR_RANGE[0], high=YEAR_RANGE[1]),
         Column(name="pue", kind="float", required=True, low=PUE_RANGE[0], high=PUE_RANGE[1]),
-        Column(name="source", required=True),
-        Column(name="license", optional_column=True),
+        SOURCE_COLUMN,
+        LICENSE_COLUMN,
         Column(name="confidence", optional_column=True, choices=("high", "medium", "low")),
     ),
 )

@@ -12,7 +12,7 @@ from mlfootprint.errors import ReferenceDataError, UnknownNameError
 
 __all__ = ["TABLE_NAMES", "TableInfo", "list_tables", "table_rows", "validate_table"]
 
-#: table name -> its CSV file in the package data (``papers`` is read by ``mlfootprint.papers``)
+#: table name -> its CSV file in the package data (``papers`` is read by ``reference.papers``)
 TABLE_NAMES = (
     "accelerators",
     "cpus",
@@ -115,7 +115,7 @@ def _loader(name: str) -> Callable[[str | Path], tuple[object, ...]]:
 
 
 def _validate_papers(path: str | Path) -> int:
-    from mlfootprint.papers import load_rows
+    from mlfootprint.reference.papers import load_rows
 
     try:
         text = Path(path).read_text(encoding="utf-8")

@@ -1,3 +1,4 @@
+# size: the figures share their axis and unit helpers; to split when another figure is added
 """Plots of runs, the 4M what-if and a project (matplotlib, optional extra ``plots``).
 
 Figures are built with ``matplotlib.figure.Figure`` and the Agg canvas (no pyplot, no global state).

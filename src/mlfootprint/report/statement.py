@@ -1,3 +1,4 @@
+# size: the statement's facts in one place so every format shows the same; Fact to move to its own module
 """The carbon statement: what a report says, independent of its format.
 
 ``statement_from_run`` (here) and ``statement_from_estimate`` (``report.estimate_statement``) turn a

@@ -1,3 +1,4 @@
+# size: the ledger is one class over shared SQL for both databases; its methods are its API
 """The run ledger: one class over shared SQL, for SQLite and PostgreSQL alike."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# size: lifecycle, options and record assembly of the tracker; to split into those three
 """Track the energy and CO2e of a block of code, a function or a whole process.
 
 ::

@@ -1,3 +1,4 @@
+# size: one row type per model kind with its accounting (obtain energy, pay-back) next to it
 """The study's results: per-seed outcomes and measured windows in, one row per model out (pure).
 
 Energy accounting (facility energy, i.e. IT energy x PUE, like every run in the ledger):

@@ -1,3 +1,4 @@
+# size: the study's order of runs (teacher, student, pruned, tickets) read top to bottom as one procedure
 """The compression study: train the teacher, distil, prune, find the ticket, measure everything.
 
 For each seed: the teacher (whose weights at ``rewind_iteration`` are kept for the ticket), the distilled
