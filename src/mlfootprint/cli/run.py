@@ -30,7 +30,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, arg_type, number_from_text
+from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, YEAR, arg_type, number_from_text
 from mlfootprint.cli._common import add_db_arg, check_output_paths, duration_s, emit, iso_time
 from mlfootprint.cli.orphan import parent_death_signal
 from mlfootprint.clock import Clock, SystemClock
@@ -126,6 +126,10 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--region", default=None, help="grid region (country, grid or cloud region)")
     parser.add_argument("--pue", default=None, help="PUE number, or a datacenter operator's name")
+    parser.add_argument(
+        "--year", type=arg_type(YEAR), default=None, metavar="Y",
+        help="year of the PUE and intensity figures (default: the run's own year; nearest year stated)",
+    )  # fmt: skip
     parser.add_argument(
         "--series",
         metavar="FILE",
@@ -278,7 +282,7 @@ def _tracker(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
-        job=args.job, node=args.node,
+        job=args.job, node=args.node, year=None if args.year is None else int(args.year),
     )  # fmt: skip
     meters = deps.meters(deps.clock) if deps.meters else None
     return Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 from mlfootprint.report.equivalents import FLIGHT_SOURCE, flight_equivalent
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
-from mlfootprint.report.statement import Fact, Statement, TableVersion, assumption_facts
+from mlfootprint.report.statement import Fact, Statement, TableVersion, assumption_facts, embodied_fact
 from mlfootprint.units import kg_from_g, kwh_from_j
 
 __all__ = ["EstimateLike", "statement_from_estimate"]
@@ -110,6 +110,10 @@ def statement_from_estimate(
             else f"{fmt_kg(net)} (CFE {est.cfe_pct:g}%)",
         ),
     )
+    given = getattr(est, "embodied", None)
+    embodied = None if given is None else given.to_dict()
+    if embodied is not None:
+        facts = (*facts, embodied_fact(embodied))
     eq = flight_equivalent(co2, source=equivalent_source)
     where = "" if location == "not given" else f" in {location}"
     summary = (
@@ -135,4 +139,5 @@ def statement_from_estimate(
         assumptions=assumptions,
         tables=tuple(tables),
         notes=(f"Estimated, not measured (power per device: {est.power_method}); see the assumptions.",),
+        embodied=embodied,
     )

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlfootprint.embodied_run import embodied_of_run
 from mlfootprint.records import Assumption, RunRecord
 from mlfootprint.report.equivalents import FLIGHT_SOURCE, Equivalent, flight_equivalent
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
@@ -25,6 +26,7 @@ __all__ = [
     "Statement",
     "TableVersion",
     "assumption_facts",
+    "embodied_fact",
     "statement_from_run",
     "table_versions",
 ]
@@ -103,6 +105,7 @@ class Statement:
     assumptions: tuple[Fact, ...] = ()
     tables: tuple[TableVersion, ...] = ()
     notes: tuple[str, ...] = field(default=())
+    embodied: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (display units in key names)."""
@@ -150,6 +153,7 @@ class Statement:
                 for t in self.tables
             ],
             "notes": list(self.notes),
+            "embodied": None if self.embodied is None else dict(self.embodied),
         }
 
 
@@ -245,6 +249,8 @@ def statement_from_run(
             value="not known (no carbon-free-energy share given)" if net is None else fmt_kg(net),
         ),
     ]
+    embodied = embodied_of_run(run)
+    facts.append(embodied_fact(embodied))
     eq = flight_equivalent(co2, source=equivalent_source)
     where = "" if location == "not given" else f" in {location}"
     summary = (
@@ -277,7 +283,25 @@ def statement_from_run(
         assumptions=assumption_facts(run.assumptions),
         tables=tuple(tables),
         notes=tuple(notes),
+        embodied=embodied,
     )
+
+
+def embodied_fact(embodied: Mapping[str, Any]) -> Fact:
+    """The statement's line for embodied CO2e: its own value and interval, never added to the gross."""
+    label = "CO2e (embodied, manufacturing share; not included above)"
+    if embodied.get("co2e_kg") is None:
+        return Fact(label=label, value=f"not counted: {embodied.get('reason', 'no figure')}")
+    value = (
+        f"{fmt_kg(embodied['co2e_kg'])} ({fmt_kg(embodied['co2e_kg_low'])} to "
+        f"{fmt_kg(embodied['co2e_kg_high'])}) for {embodied['device_hours']:.4g} device-hours"
+    )
+    factors = ", ".join(f"{d['count']} x {d['board']} -> {d['factor']}" for d in embodied.get("devices", []))
+    source = (
+        f"{embodied['method']}; {embodied['lifetime_years']:g} years at "
+        f"{100 * embodied['utilisation_frac']:g} % use; {factors}; {embodied.get('obtained', '')}"
+    ).rstrip("; ")
+    return Fact(label=label, value=value, source=source)
 
 
 def assumption_facts(assumptions: Iterable[Any]) -> tuple[Fact, ...]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint.bounds import MAX_YEAR, MIN_YEAR, YEAR
 from mlfootprint.config import Settings, load_settings
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.tracking.factors import Factors, resolve_factors
@@ -62,6 +63,9 @@ class TrackerOptions:
             ``"none"`` (this process reads only its own GPUs).
         prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
             (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
+        year: year of the PUE and intensity figures (default ``MLFOOTPRINT_YEAR``, the config file,
+            else the run's calendar year); a year the tables lack falls back to the nearest one,
+            stated in the factor's source, with its range widened.
     """
 
     project: str | None = None
@@ -83,6 +87,7 @@ class TrackerOptions:
     node_meters: str = "auto"
     placement: JobIdentity | None = None
     prometheus_port: int | None = None
+    year: int | None = None
 
     def __post_init__(self) -> None:
         pue = self.pue
@@ -100,6 +105,10 @@ class TrackerOptions:
             raise InvalidValueError("scope", self.scope, "must be 'machine' or 'process'")
         if self.node_meters not in OWNERSHIP:
             raise InvalidValueError("node_meters", self.node_meters, "must be 'auto', 'all' or 'none'")
+        if self.year is not None and (
+            isinstance(self.year, bool) or not isinstance(self.year, int) or YEAR.problem(self.year)
+        ):
+            raise InvalidValueError("year", self.year, f"must be a year between {MIN_YEAR} and {MAX_YEAR}")
         if self.job is not None and not self.job.strip():
             raise InvalidValueError("job", self.job, "must be a non-empty id")
         object.__setattr__(self, "tags", dict(self.tags))
@@ -155,6 +164,7 @@ def resolve_options(options: TrackerOptions, *, env: Mapping[str, str] | None = 
         db=options.db,
         series=str(given_series) if isinstance(given_series, (str, Path)) else None,
         zone=options.zone,
+        year=options.year,
     )
     series = _load_series(given_series, settings)
     if options.start_plan is not None and series is None:
