@@ -86,7 +86,7 @@ def statement_from_estimate(
     pue_source = next((s for n, s in by_name.items() if "pue" in n.lower()), "")
     int_source = next((s for n, s in by_name.items() if "intensity" in n.lower()), "")
     interval = f"interval {fmt_kwh(lo)} to {fmt_kwh(hi)}"
-    facts = (
+    facts: tuple[Fact, ...] = (
         Fact(label="Energy (facility, incl. PUE)", value=f"{fmt_kwh(e)} ({interval})"),
         Fact(label="Hardware", value=f"{count} x {hardware}"),
         Fact(label="Device-hours", value=f"{est.device_hours:.4g}"),

@@ -453,6 +453,7 @@ def track(
     env: Mapping[str, str] | None = None,
     sinks: Sequence[RunSink] = (),
     prometheus_port: int | None = None,
+    year: int | None = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
 
@@ -462,6 +463,7 @@ def track(
         project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
         job=job, node=node, node_meters=node_meters, placement=placement, prometheus_port=prometheus_port,
+        year=year,
     )  # fmt: skip
     return Tracker(
         options, meters=meters, store=store, clock=clock, providers=providers, env=env, sinks=sinks
