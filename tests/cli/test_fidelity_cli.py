@@ -77,3 +77,10 @@ def test_default_papers_output_includes_bloom_embodied(capsys: pytest.CaptureFix
     bloom = doc["embodied"][0]
     assert bloom["published_co2e_kg"]["total"] == 11200.0  # Luccioni et al. 2022, Section 4.1
     assert bloom["computed_co2e_kg"]["total"] == pytest.approx(11200.0, rel=0.005)
+
+
+def test_report_year_with_a_run_says_a_run_keeps_its_own_year(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "someid", "--year", "2019"]) == 2
+    err = capsys.readouterr().err
+    assert "keeps the figures of its own year" in err and "MLFOOTPRINT_YEAR" in err
+    assert len(err.strip().splitlines()) == 1
