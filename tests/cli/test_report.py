@@ -86,7 +86,7 @@ def test_estimate_report(capsys: pytest.CaptureFixture[str]) -> None:
     ("args", "needle"),
     [
         (["report", "nosuchrun"], "nosuchrun"),
-        (["report"], "RUN_ID or --estimate"),
+        (["report"], "RUN or --estimate"),
         (["report", "rep000001", "--format", "pdf"], "pdf"),
     ],
 )

@@ -190,3 +190,21 @@ def test_sigkill_leaves_an_interrupted_run_with_energy_up_to_the_last_flush(db_u
 def test_helpers() -> None:
     assert exit_status(0) == 0 and exit_status(3) == 3 and exit_status(-9) == 137 and exit_status(-2) == 130
     assert parse_tag("lr=0.1") == ("lr", "0.1") and parse_tag("note=a=b") == ("note", "a=b")
+
+
+def test_quiet_prints_no_summary_and_verbose_the_full_provenance(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = ["run", "--db", db_url, "--region", "FR", "--pue", "1.2", "--scope", "process"]
+    assert main([*base, "--quiet", "--", "true"]) == 0
+    assert "mlfootprint: run" not in capsys.readouterr().err
+    assert main([*base, "--verbose", "--", "true"]) == 0
+    verbose = capsys.readouterr().err
+    assert "= IT" in verbose and "x PUE 1.2 (user: PUE 1.2 given as an argument)" in verbose
+    assert main([*base, "--", "true"]) == 0
+    compact = [
+        line for line in capsys.readouterr().err.splitlines() if not line.startswith("mlfootprint: warn")
+    ]
+    assert len(compact) <= 8 and max(map(len, compact)) <= 100
+    with open_store(db_url) as store:
+        assert len(store.list_runs()) == 3  # quiet runs are stored all the same

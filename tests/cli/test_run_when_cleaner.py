@@ -108,7 +108,7 @@ def test_waits_for_the_cleaner_hours_then_records_the_saving(
     assert schedule["baseline_co2e_g"] == pytest.approx(energy_j / J_PER_KWH * 500.0)
     assert schedule["saving_g"] == pytest.approx(energy_j / J_PER_KWH * 400.0)
     assert schedule["saving_g"] > 0
-    assert "started when cleaner (DE)" in err and "(80.0 %)" in err
+    assert "for a cleaner start (DE)" in err and "(80 %)" in err
     assert json.loads(out.read_text())["extra"]["schedule"]["planned_start"] == "2022-06-01T14:00:00Z"
 
 
@@ -179,7 +179,7 @@ def test_a_series_that_does_not_cover_the_run_is_stated(
     [
         (
             ["--slack", "6h", "--zone", "DE"],
-            ["zone DE", "2022-06-01T00:00:00Z to 2022-06-02T00:00:00Z", "not now"],
+            ["zone DE", "2022-06-01T00:00:00Z to 2022-06-02T00:00:00Z", "not 2023-03-01T12:00:00Z"],
         ),
         (["--slack", "6h", "--zone", "DX"], ["unknown zone 'DX'", "closest: DE"]),
         (["--slack", "-6h", "--zone", "DE"], ["--slack", "'-6h'"]),
@@ -201,7 +201,7 @@ def test_bad_start_when_cleaner_input_is_one_line_and_status_2(
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--start-when-cleaner", "--slack", "24h"], "beyond the series"),
+        (["--start-when-cleaner", "--slack", "24h"], "covers zone DE from"),
         (["--slack", "6h"], "need --start-when-cleaner"),
         (["--start-when-cleaner", "--deadline", "2022-06-01T10:30Z"], "before the job could finish"),
     ],
@@ -214,3 +214,37 @@ def test_windows_that_cannot_be_planned_are_status_2(
     assert main_with(deps_for(clock), argv) == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0], lines
+
+
+def test_offline_today_it_plans_on_the_typical_year_and_says_so(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from mlfootprint.intensity.embedded import embedded_series
+    from mlfootprint.intensity.typical import typical_profile
+
+    now = datetime(2026, 11, 30, 5, 30, tzinfo=timezone.utc)  # long after the shipped 2022 data
+    clock = ReplayClock(now)
+    status = main_with(
+        deps_for(clock),
+        ["--db", db_url, "--start-when-cleaner", "--slack", "3h", "--zone", "DE", "--", "true"],
+    )
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "planning on typical-year profile (same hour of the year and weekday)" in err
+    assert "a typical year, not a forecast" in err
+    # the plan is the cleanest 1 h start in the profile's window (05:30 to 09:30)
+    profile = typical_profile(embedded_series(), "DE", now, now + timedelta(hours=4))
+    run = only_run(db_url)
+    schedule = run.extra["schedule"]  # type: ignore[attr-defined]
+    planned = datetime.fromisoformat(schedule["planned_start"].replace("Z", "+00:00"))
+    assert now <= planned <= now + timedelta(hours=3)
+    assert "typical-year profile" in schedule["series_source"]
+    waited = sum(clock.sleeps)
+    assert waited == pytest.approx((planned - now).total_seconds(), abs=5.0)
+    # the cleanest of the candidate starts (now, then each hour boundary up to 08:30), 1 h each
+    starts = [now.timestamp()] + [
+        float(t) for t in profile.times_s if now.timestamp() < t <= now.timestamp() + 3 * 3600
+    ]
+    means, _ = profile.mean_over(starts, [a + 3600.0 for a in starts])
+    assert schedule["expected_g_per_kw"] == pytest.approx(float(min(means)), rel=1e-4)  # now moves by ms
+    assert schedule["baseline_g_per_kw"] == pytest.approx(float(means[0]), rel=1e-4)

@@ -57,7 +57,7 @@ def test_schedule_interruptible_text(capsys: pytest.CaptureFixture[str]) -> None
         "--interruptible",
     )
     assert code == 0
-    assert "expected 1357.2 gCO2e per kW" in out
+    assert "expected 1,357 gCO2e per kW" in out
     assert out.count("  run ") == 3
 
 
@@ -136,20 +136,6 @@ def test_where_text_embedded(capsys: pytest.CaptureFixture[str]) -> None:
     [
         (["where", "--zone", "DX"], "unknown zone 'DX'; closest: DE"),
         (["shift", "--zone", "FR", "--job-hours", "1.5", "--slack-hours", "24"], "--job-hours: 1.5"),
-        (
-            [
-                "schedule",
-                "--zone",
-                "DE",
-                "--arrival",
-                "2022-12-31T00:00Z",
-                "--duration",
-                "6h",
-                "--slack",
-                "48h",
-            ],
-            "beyond the series",
-        ),
         (["schedule", "--zone", "DE", "--arrival", "2022-06-01", "--duration=-6h", "--slack", "1h"], "'-6h'"),
         (
             ["where", "--series", "/nonexistent/x.csv", "--all-zones"],
@@ -198,3 +184,37 @@ def test_bad_series_file(
         "json",
     )
     assert code == code_with_fill
+
+
+def test_schedule_beyond_the_shipped_year_plans_on_the_typical_year(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, err = run(
+        capsys,
+        "schedule",
+        "--zone",
+        "DE",
+        "--arrival",
+        "2026-11-30T05:00Z",
+        "--duration",
+        "6h",
+        "--slack",
+        "24h",
+    )
+    assert code == 0, err
+    assert "window 2026-11-30T05:00:00Z to 2026-12-01T11:00:00Z" in out
+    assert "planned on: typical-year profile (same hour of the year and weekday)" in out
+    assert "a typical year, not a forecast" in out
+    # 2026-11-30 is a Monday; its profile is 2022's Monday nearest 30 November (28 November 2022)
+    from datetime import datetime, timezone
+
+    from mlfootprint.intensity.embedded import embedded_series
+    from mlfootprint.intensity.typical import typical_profile
+
+    base = embedded_series().series("DE")
+    profile = typical_profile(
+        embedded_series(), "DE", datetime(2026, 11, 30, 5, tzinfo=timezone.utc),
+        datetime(2026, 11, 30, 6, tzinfo=timezone.utc),
+    )  # fmt: skip
+    monday = base.index_of(datetime(2022, 11, 28, 5, tzinfo=timezone.utc).timestamp())
+    assert float(profile.values_g_per_kwh[0]) == float(base.values_g_per_kwh[monday])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -75,17 +74,14 @@ def test_unreadable_rapl_falls_back_to_estimate(tmp_path: Path, clock: FakeClock
     assert not {p.provider: p for p in meter_set.probes}["rapl"].available
 
 
-def test_real_discovery_here_is_fast_and_never_raises() -> None:
+def test_real_discovery_here_never_raises() -> None:
+    """Discovery on this real machine opens at least the CPU and DRAM estimates (its speed is measured
+    by benchmarks/startup.py, not asserted here: machines are noisy)."""
     from mlfootprint.clock import SystemClock
 
-    open_meters(default_providers(), clock=SystemClock()).close()  # warm the imports
-    start = time.perf_counter()
     meter_set = open_meters(default_providers(), clock=SystemClock())
-    elapsed_s = time.perf_counter() - start
     meter_set.close()
     assert {m.component for m in meter_set.meters} >= {"cpu", "dram"}
-    if not any(m.component == "gpu" for m in meter_set.meters):
-        assert elapsed_s < 0.02
 
 
 def test_amd_counter_and_visibility(clock: FakeClock) -> None:

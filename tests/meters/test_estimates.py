@@ -161,3 +161,28 @@ def test_dram_machine_and_process_scope(clock: FakeClock) -> None:
     assert process.read_energy_j() == pytest.approx(2 * 0.375 * 100)
     assert machine.method == "dram-model" and machine.is_estimate
     assert machine.energy_bounds_j() == pytest.approx((300.0, 900.0))  # type: ignore[attr-defined]
+
+
+class EndingPsutil(FakePsutil):
+    """A process tree that ends (is reaped) after some readings, as a wrapped command does."""
+
+    gone = False
+
+    def process_tree_cpu_s(self, pid: int) -> float:
+        if self.gone:
+            from mlfootprint.errors import MeterError
+
+            raise MeterError(f"tracked process {pid} is gone")
+        return self.process_cpu_s
+
+
+def test_process_scope_keeps_its_energy_once_the_process_has_ended(tmp_path: Path, clock: FakeClock) -> None:
+    psutil = EndingPsutil()
+    (meter,) = _provider(tmp_path, psutil, scope="process").open(clock=clock)
+    psutil.process_cpu_s += 5.0
+    clock.advance(5.0)
+    before = meter.read_energy_j()
+    assert before > 0
+    psutil.gone = True
+    clock.advance(5.0)
+    assert meter.read_energy_j() == pytest.approx(before)  # no CPU after the end: nothing added

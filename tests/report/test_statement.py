@@ -25,8 +25,13 @@ def test_flight_equivalent_uses_patterson_table2() -> None:
     jet = flight_equivalent(180_000.0)
     assert jet.whole_jet_round_trips == pytest.approx(1.0)
     assert "whole-jet" in jet.text
-    small = flight_equivalent(12.0)
-    assert small.text.startswith("about 1% of one passenger")
+    small = flight_equivalent(12.0)  # 12 kg: a car trip, not a fraction of a flight
+    assert small.text == "about 49.2 km driven by an average passenger car"  # 12,000 g / 244 g per km
+    assert "EPA" in small.source and "244 g per km" in small.source
+    tiny = flight_equivalent(6.1e-8)  # 0.061 mg: a fraction of a smartphone charge, never e-notation
+    assert tiny.text == "about 0.000492 % of one smartphone charge"  # 0.061 / 12,400 mg
+    assert "e-" not in tiny.text
+    assert flight_equivalent(0.0248).text == "about 2 smartphone charges"
 
 
 def test_statement_of_run_states_every_factor_with_its_source() -> None:
@@ -61,7 +66,7 @@ def test_json_report_round_trips_and_includes_tables() -> None:
     doc = json.loads(render_json(st, run={"id": "run000001"}))
     assert doc["energy_kwh"] == pytest.approx(0.84)
     assert doc["tables"][0]["name"] == "pue"
-    assert doc["equivalent"]["source"].startswith("Patterson et al. 2021")
+    assert doc["equivalent"]["source"].startswith("US EPA Greenhouse Gas Equivalencies")
     assert doc["run"]["id"] == "run000001"
 
 
@@ -97,7 +102,7 @@ def test_statement_from_estimate() -> None:
     )
     st = statement_from_estimate(est)
     facts = {f.label: f for f in st.facts}
-    assert facts["Duration"].value == "3.5 days"
+    assert facts["Duration"].value == "3.5 d"
     assert facts["Hardware"].value == "8 x NVIDIA P100"
     assert facts["PUE"].source == "US average"
     assert st.kind == "estimate"

@@ -153,9 +153,11 @@ def test_password_query_parameter_never_reaches_summary_or_records(home: Path, t
         pytest.skip("MLFOOTPRINT_TEST_POSTGRES_URL is not set")
     sep = "&" if "?" in base else "?"
     url = f"{base}{sep}password=S3cretQueryPw&sslpassword=S3cretSslPw"  # trust auth ignores them
-    ran = run_cli(["run", "--db", url, "--json-out", str(tmp_path / "run.json"), "--", "true"])
+    ran = run_cli(["run", "--db", url, "--json-out", str(tmp_path / "run.json"), "--verbose", "--", "true"])
     assert ran.status == 0, ran.err
     assert "stored in" in ran.err and "password=***" in ran.err
+    compact = run_cli(["run", "--db", url, "--", "true"])
+    assert compact.status == 0 and "stored" in compact.err and "S3cret" not in compact.err
     listed = run_cli(["runs", "list", "--db", url, "--format", "json"])
     exported = run_cli(["export", "--db", url, "--format", "json"])
     written = (ran.out + ran.err + listed.out + listed.err + exported.out).encode() + _every_byte(

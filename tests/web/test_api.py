@@ -38,12 +38,12 @@ def test_runs_list_numbers_and_their_text(client: TestClient) -> None:
     a = rows[A]
     # 2 x 250 W GPU + 60 W CPU for 1 h = 0.56 kWh IT, x PUE 1.5 = 0.84 kWh; x 400 g/kWh = 336 g
     assert a["energy_kwh"] == pytest.approx(0.84)
-    assert a["energy_text"] == "0.84 kWh" and a["co2e_text"] == "0.336 kg"
-    assert a["energy_interval_text"] == "0.672 kWh to 1.01 kWh"  # the run's 0.8x..1.2x
-    assert a["co2e_interval_text"] == "0.235 kg to 0.437 kg"
-    assert a["duration_text"] == "1 h" and a["per_hour_text"] == "0.84 kWh/h"
+    assert a["energy_text"] == "840 Wh" and a["co2e_text"] == "336 g"
+    assert a["energy_interval_text"] == "672 Wh to 1.01 kWh"  # the run's 0.8x..1.2x
+    assert a["co2e_interval_text"] == "235 g to 437 g"
+    assert a["duration_text"] == "1 h" and a["per_hour_text"] == "840 Wh/h"
     assert a["device_hours"] == pytest.approx(2.0) and a["kwh_per_device_hour"] == pytest.approx(0.42)
-    assert a["per_device_hour_text"] == "0.42 kWh/device-h"
+    assert a["per_device_hour_text"] == "420 Wh/device-h"
     assert a["estimated"] is True and a["tags"] == {"job": "sweep-1", "lr": "0.1"}
     assert rows[C]["kwh_per_device_hour"] is None  # no GPU metered
 
@@ -103,13 +103,13 @@ def test_compare_aligns_facts_and_finds_the_quality_front(ledger: SQLStore) -> N
     body = client.get(f"/api/compare?ids={A},{B},{C}").json()
     assert [r["id"] for r in body["runs"]] == [A, B, C]
     energy = next(f for f in body["facts"] if f["label"].startswith("Energy"))
-    assert energy["values"][0].startswith("0.84 kWh")
+    assert energy["values"][0].startswith("840 Wh")
     assert body["metrics"] == ["accuracy"]
     # C is cheapest, A is most accurate; B (0.88) costs more than C and is less accurate than A: still
     # on the front because nothing beats it on both
     assert sorted(body["fronts"]["accuracy"]) == sorted([A, B, C])
     page = client.get(f"/compare?ids={A},{B}")
-    assert page.status_code == 200 and "0.84 kWh" in page.text and "accuracy" in page.text
+    assert page.status_code == 200 and "840 Wh" in page.text and "accuracy" in page.text
     assert client.get("/api/compare?ids=").status_code == 400
 
 
@@ -133,7 +133,7 @@ def test_pages_render_and_load_only_packaged_assets(client: TestClient) -> None:
         for asset in (r for r in refs if r.startswith("/static/")):
             assert client.get(asset).status_code == 200, asset
     run_page = client.get(f"/runs/{A}").text
-    assert "0.84 kWh" in run_page and "estimated from TDP x utilisation" in run_page
+    assert "840 Wh" in run_page and "estimated from TDP x utilisation" in run_page
     assert "Uptime Institute 2023 survey average" in run_page  # the PUE's source
     assert "0.1" in client.get("/?by=tag:lr").text
     assert client.get("/favicon.ico").status_code == 200

@@ -9,6 +9,7 @@ from typing import Any
 
 from mlfootprint.bounds import EPOCHS, arg_type
 from mlfootprint.cli._common import add_db_arg
+from mlfootprint.cli.term import add_verbosity_args, use_color
 
 __all__ = ["register"]
 
@@ -23,6 +24,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--epochs", type=arg_type(EPOCHS), default=None, help="epochs to train (default 10)")
     parser.add_argument("--region", default=None, help="grid region (default: world average, said so)")
     parser.add_argument("--quick", action="store_true", help="a much smaller job (about 1 s)")
+    add_verbosity_args(parser)
     add_db_arg(parser)
     parser.set_defaults(func=run_demo)
 
@@ -73,7 +75,9 @@ def run_demo(args: argparse.Namespace) -> int:
             f"final training loss {result.train_loss[-1]:.3f})",
             file=sys.stderr,
         )
-        print(format_summary(record, db_url=store.url))
+        if not args.quiet:
+            verbose = args.verbose
+            print(format_summary(record, db_url=store.url, verbose=verbose, color=use_color(sys.stdout)))
     finally:
         store.close()
     return 0

@@ -25,6 +25,11 @@ def register(subparsers: Any) -> None:
         default="machine",
         help="what the CPU and DRAM estimates cover (default: machine)",
     )
+    parser.add_argument(
+        "--detect-region",
+        action="store_true",
+        help="also ask the cloud's instance metadata service for this machine's region (0.3 s timeout)",
+    )
     add_format_arg(parser)
     parser.set_defaults(func=_doctor)
 
@@ -38,6 +43,10 @@ def _doctor(args: argparse.Namespace) -> int:
         report = build_report(meter_set)
     finally:
         meter_set.close()
+    if getattr(args, "detect_region", False):
+        from mlfootprint.cloudregion import detect_region
+
+        report["cloud_region"] = detect_region()
     if args.format == "json":
         print_json(report)
     else:
@@ -74,6 +83,9 @@ def build_report(meter_set: MeterSet) -> dict[str, Any]:
 def render_text(report: dict[str, Any]) -> str:
     """The doctor report as plain text."""
     lines = ["Meter providers:"]
+    if "cloud_region" in report:
+        found = report["cloud_region"]
+        lines.insert(0, f"Cloud region: {found or 'none (no instance metadata service answered)'}")
     for p in report["providers"]:
         mark = "ok  " if p["available"] else "no  "
         lines.append(f"  [{mark}] {p['name']}: {p['reason']}")

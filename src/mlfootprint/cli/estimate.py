@@ -184,11 +184,9 @@ def _handle(args: argparse.Namespace) -> int:
 
 def _num(value: float) -> str:
     """Four significant digits, thousands separated."""
-    if value == 0:
-        return "0"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
+    from mlfootprint import fmt
+
+    return fmt.number(value, 4)
 
 
 def _scaled(value: float, reference: float, units: tuple[tuple[str, float], ...]) -> str:
@@ -198,8 +196,8 @@ def _scaled(value: float, reference: float, units: tuple[tuple[str, float], ...]
     return f"{_num(value / units[-1][1])} {units[-1][0]}"
 
 
-_ENERGY_UNITS = (("MWh", 1000.0), ("kWh", 1.0), ("Wh", 0.001))
-_MASS_UNITS = (("t", 1000.0), ("kg", 1.0), ("g", 0.001))
+_ENERGY_UNITS = (("MWh", 1000.0), ("kWh", 1.0), ("Wh", 0.001), ("mWh", 1e-6))
+_MASS_UNITS = (("t", 1000.0), ("kg", 1.0), ("g", 0.001), ("mg", 1e-6))
 
 
 def format_energy_kwh(kwh: float, like: float | None = None) -> str:

@@ -71,7 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
-    return parser
+    from mlfootprint.cli.helpdoc import document
+
+    return document(parser)
 
 
 #: exit status of an internal error (EX_SOFTWARE of sysexits.h)

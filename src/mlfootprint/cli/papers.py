@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from mlfootprint import fmt
 from mlfootprint.cli._common import add_format_arg, emit, print_json
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ def _g(value: float | None) -> str:
         return "-"
     if abs(value) >= 1000:
         return f"{value:,.0f}"
-    return f"{value:.4g}"
+    return f"{fmt.number(value, 4)}"
 
 
 def _dev(value: float | None, agrees: bool | None) -> str:

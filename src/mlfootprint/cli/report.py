@@ -23,7 +23,12 @@ def register(sub: Any) -> None:
         "duration, location, PUE and intensity with their sources, CO2e gross and net, components, "
         "phases and the reference tables used.",
     )
-    p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="the stored run to report")
+    p.add_argument(
+        "run_id",
+        nargs="?",
+        metavar="RUN",
+        help="the stored run to report: its id or a unique part, its name, last or last~N",
+    )
     p.add_argument("--estimate", action="store_true", help="report an estimate from the options below")
     p.add_argument("--format", choices=FORMATS, default="markdown", help="output format (default markdown)")
     p.add_argument("--out", metavar="FILE", help="write here instead of standard output")
@@ -132,7 +137,7 @@ def _handle(args: argparse.Namespace) -> int:
     from mlfootprint.report.markdown import render_markdown
 
     if args.estimate == (args.run_id is not None):
-        raise UsageError("give either RUN_ID or --estimate with estimate options")
+        raise UsageError("give either RUN or --estimate with estimate options")
     given = given_estimate_options(args)
     if given and not args.estimate and given[0] == "--year":
         raise UsageError(
@@ -140,7 +145,7 @@ def _handle(args: argparse.Namespace) -> int:
             "it was tracked: year=, MLFOOTPRINT_YEAR or 'mlfootprint run --year'); add --estimate for one"
         )
     if given and not args.estimate:
-        raise UsageError(f"{given[0]} describes an estimate: add --estimate and leave out RUN_ID")
+        raise UsageError(f"{given[0]} describes an estimate: add --estimate and leave out RUN")
     images: dict[str, str] = {}
     run_doc = None
     if args.estimate:

@@ -33,11 +33,12 @@ from typing import TYPE_CHECKING, Any
 from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, YEAR, arg_type, number_from_text
 from mlfootprint.cli._common import add_db_arg, check_output_paths, duration_s, emit, iso_time
 from mlfootprint.cli.orphan import parent_death_signal
+from mlfootprint.cli.term import add_verbosity_args, use_color
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.errors import MlfootprintError, UsageError
 
 if TYPE_CHECKING:
-    from mlfootprint.intensity.base import SeriesSet
+    from mlfootprint.intensity.base import IntensitySeries
     from mlfootprint.meters.base import Meter
     from mlfootprint.reduce.schedule import StartPlan
 
@@ -125,6 +126,12 @@ def register(subparsers: Any) -> None:
         "--scope", choices=["machine", "process"], default=None, help="what CPU estimates cover"
     )
     parser.add_argument("--region", default=None, help="grid region (country, grid or cloud region)")
+    parser.add_argument(
+        "--detect-region",
+        action="store_true",
+        help="ask the cloud's instance metadata service for the region (0.3 s timeout; off the cloud, "
+        "says so and goes on)",
+    )
     parser.add_argument("--pue", default=None, help="PUE number, or a datacenter operator's name")
     parser.add_argument(
         "--year", type=arg_type(YEAR), default=None, metavar="Y",
@@ -137,6 +144,13 @@ def register(subparsers: Any) -> None:
         "(default with --zone: the shipped 2022 hourly subset)",
     )
     parser.add_argument("--zone", default=None, help="the series' grid zone, e.g. DE")
+    parser.add_argument(
+        "--live",
+        choices=["electricitymaps", "uk", "watttime"],
+        default=None,
+        help="use this provider's live intensity for the run's window, fetched at the end (and its "
+        "forecast for --start-when-cleaner); keys from the environment; falls back visibly",
+    )
     parser.add_argument(
         "--start-when-cleaner",
         action="store_true",
@@ -164,6 +178,7 @@ def register(subparsers: Any) -> None:
         "--prometheus-push", default=None, metavar="URL",
         help="push the run's metrics to this Pushgateway (start, every 10 s, end)",
     )  # fmt: skip
+    add_verbosity_args(parser)
     add_db_arg(parser)
     parser.add_argument(
         "--job", default=None, metavar="ID", help="the job this run belongs to (wins over torchrun/Slurm/MPI)"
@@ -237,6 +252,8 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
     from mlfootprint.config import load_settings
 
     load_settings()  # a bad $MLFOOTPRINT_* or config file is refused before the ledger is touched
+    if getattr(args, "detect_region", False) and not args.region:
+        _detect_region(args)
     store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
     try:
         tracker = _tracker(args, deps, store, cmd, name, plan, series, export=plan is None)
@@ -246,9 +263,34 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
             _wait(plan, deps)
             store = open_store(args.db)
             tracker = _tracker(args, deps, store, cmd, name, plan, series, export=True)
-        return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, format_summary)
+        verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
+
+        def summary(record: Any, *, db_url: str) -> str | None:
+            if quiet:
+                return None
+            return format_summary(record, db_url=db_url, verbose=verbose, color=use_color(sys.stderr))
+
+        return _supervise(cmd, tracker, store.url, args.json_out, run_to_dict, summary)
     finally:
         store.close()
+
+
+def _detect_region(args: argparse.Namespace) -> None:
+    from mlfootprint.cloudregion import detect_region
+    from mlfootprint.errors import UnknownNameError
+    from mlfootprint.reference import resolve_intensity
+
+    found = detect_region()
+    if found is None:
+        print("mlfootprint: --detect-region: no cloud metadata service answered", file=sys.stderr)
+        return
+    try:
+        resolve_intensity(found)
+    except UnknownNameError:
+        print(f"mlfootprint: --detect-region: {found} is not in the region table; not used", file=sys.stderr)
+        return
+    print(f"mlfootprint: --detect-region: {found} (from the instance metadata service)", file=sys.stderr)
+    args.region = found
 
 
 def _tracker(
@@ -258,7 +300,7 @@ def _tracker(
     cmd: list[str],
     name: str,
     plan: StartPlan | None,
-    series: SeriesSet | None,
+    series: IntensitySeries | None,
     *,
     export: bool,
 ) -> Any:
@@ -282,61 +324,54 @@ def _tracker(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
-        job=args.job, node=args.node, year=None if args.year is None else int(args.year),
+        job=args.job, node=args.node,
+        live=getattr(args, "live", None), year=None if args.year is None else int(args.year),
     )  # fmt: skip
     meters = deps.meters(deps.clock) if deps.meters else None
     return Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
 
 
-def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:
-    """The planned start for ``--start-when-cleaner`` (UsageError for a series that does not cover now)."""
-    from mlfootprint.intensity.base import epoch_s, format_utc
+def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, IntensitySeries]:
+    """The planned start for ``--start-when-cleaner`` (on a file, a live forecast or the shipped data)."""
     from mlfootprint.reduce.schedule import plan_start
 
     if not args.zone:
         raise UsageError("run: --start-when-cleaner needs --zone (the grid zone to plan on, e.g. DE)")
     if args.slack is None and args.deadline is None:
         raise UsageError("run: --start-when-cleaner needs --slack (e.g. 12h) or --deadline (a time)")
-    if args.series:
-        from mlfootprint.intensity.files import read_series
+    from datetime import timedelta
 
-        series = read_series(args.series)
-    else:
-        from mlfootprint.intensity.embedded import embedded_series
+    from mlfootprint.intensity.now import planning_series
 
-        series = embedded_series()
-    one = series.series(args.zone)
-    now_s = epoch_s(now)
-    if not one.start_s <= now_s < one.end_s:
-        raise UsageError(
-            f"run: the series {one.source} covers zone {one.zone} from {format_utc(one.start_s)} to "
-            f"{format_utc(one.end_s)}, not now ({format_utc(now_s)}); give a --series that covers the "
-            "coming hours"
-        )
     duration = args.expected_duration or DEFAULT_EXPECTED_DURATION_S
+    end = args.deadline if args.deadline is not None else now + timedelta(seconds=duration + args.slack)
+    planned = planning_series(args.zone, now, end, series_path=args.series, live=getattr(args, "live", None))
+    one = planned.series
     plan = plan_start(
         one, zone=one.zone, arrival=now, duration_s=duration, slack_s=args.slack, deadline=args.deadline
     )
-    return plan, series
+    print(f"mlfootprint: planning on {planned.label}", file=sys.stderr)
+    return plan, one
 
 
-def _announce(plan: StartPlan, series: SeriesSet | None, default_duration: bool) -> None:
+def _announce(plan: StartPlan, series: IntensitySeries | None, default_duration: bool) -> None:
     from mlfootprint.intensity.base import epoch_s, format_utc
 
     def iso(when: datetime | None) -> str:
         return "?" if when is None else format_utc(epoch_s(when))
 
+    from mlfootprint import fmt
+
     said = " (the default; set --expected-duration)" if default_duration else ""
     print(
-        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration {plan.duration_s / 3600:g} h"
-        f"{said}, window {iso(plan.arrival)} to {iso(plan.deadline)}",
+        f"mlfootprint: start when cleaner: zone {plan.zone}, expected duration "
+        f"{fmt.duration(plan.duration_s)}{said}, window {iso(plan.arrival)} to {iso(plan.deadline)}",
         file=sys.stderr,
     )
-    licence = f", {series.license}, sha256 {series.sha256[:12]}" if series is not None else ""
     print(
-        f"mlfootprint: planned start {iso(plan.start)}: expected {plan.expected_g_per_kw:.1f} gCO2e per kW "
-        f"of load vs {plan.baseline_g_per_kw:.1f} starting now ({plan.saving_pct:.1f} % less; "
-        f"{plan.series_source}{licence})",
+        f"mlfootprint: planned start {iso(plan.start)}: expected {fmt.number(plan.expected_g_per_kw)} gCO2e "
+        f"per kW of load vs {fmt.number(plan.baseline_g_per_kw)} starting now "
+        f"({fmt.percent(plan.saving_pct)} less)",
         file=sys.stderr,
     )
 
@@ -362,7 +397,10 @@ def _supervise(
         elif child.poll() is None:
             child.send_signal(signum)
 
+    from mlfootprint.tracking.sharedload import shared_machine_warning, snapshot
+
     previous = {s: signal.signal(s, forward) for s in _FORWARDED}
+    cpu_before = snapshot()
     try:
         try:
             child = subprocess.Popen(cmd, preexec_fn=parent_death_signal())
@@ -404,8 +442,13 @@ def _supervise(
     for message in caught:
         _warn_line(message)
     record = tracker.result
+    shared = None if record is None else shared_machine_warning(cpu_before, snapshot(), scope=record.scope)
+    if shared:
+        print(f"mlfootprint: warning: {shared}", file=sys.stderr)
     if record is not None:
-        print(summary(record, db_url=db_url), file=sys.stderr)
+        text = summary(record, db_url=db_url)
+        if text is not None:
+            print(text, file=sys.stderr)
         if json_out:
             try:
                 emit(json.dumps(to_dict(record), indent=2), json_out, option="--json-out")

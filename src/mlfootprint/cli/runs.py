@@ -10,12 +10,19 @@ import argparse
 import shlex
 from typing import Any
 
+from mlfootprint import fmt
 from mlfootprint.bounds import LIMIT, arg_type
 from mlfootprint.cli._common import add_db_arg, add_format_arg, print_json
 from mlfootprint.errors import UsageError
 from mlfootprint.records import RunRecord
 
-__all__ = ["energy_text", "format_run", "format_run_list", "mass_text", "register"]
+#: how every command that takes a run names it
+RUN_REF_HELP = (
+    "a run: its id or any unique part of it (e.g. the 8 characters 'runs list' shows), its name, "
+    "last, or last~N (last~1 is the one before last)"
+)
+
+__all__ = ["RUN_REF_HELP", "energy_text", "format_run", "format_run_list", "mass_text", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -41,14 +48,20 @@ def register(subparsers: Any) -> None:
 
     shower = sub.add_parser("show", help="one run: energy per component, CO2e and their sources, phases")
     shower.add_argument(
-        "run_id", metavar="ID", help="run id or job id, or a unique prefix of at least 6 characters"
+        "run_id",
+        metavar="ID",
+        help=RUN_REF_HELP,
     )
     add_db_arg(shower)
     add_format_arg(shower)
     shower.set_defaults(func=_show)
 
     deleter = sub.add_parser("delete", help="delete one run with its phases and samples")
-    deleter.add_argument("run_id", metavar="ID", help="run id, or a unique prefix of at least 6 characters")
+    deleter.add_argument(
+        "run_id",
+        metavar="ID",
+        help=RUN_REF_HELP,
+    )
     deleter.add_argument("--yes", action="store_true", help="really delete it")
     add_db_arg(deleter)
     deleter.set_defaults(func=_delete)
@@ -156,52 +169,24 @@ def _import(args: argparse.Namespace) -> int:
 
 
 def _n(value: float) -> str:
-    """A number to 3 significant digits, plainly written."""
-    if value == 0:
-        return "0"
-    if 1e-3 <= abs(value) < 1e6:
-        return f"{value:.3g}" if abs(value) >= 100 else f"{value:.3g}".rstrip(".")
-    return f"{value:.2e}"
-
-
-def _scaled(value: float, units: tuple[tuple[str, float], ...]) -> tuple[float, str]:
-    for unit, factor in units:
-        if abs(value) >= factor:
-            return factor, unit
-    return units[-1][1], units[-1][0]
-
-
-_ENERGY_UNITS = (("MWh", 3.6e9), ("kWh", 3.6e6), ("Wh", 3.6e3), ("J", 1.0))
-_MASS_UNITS = (("t", 1e6), ("kg", 1e3), ("g", 1.0))
+    """A number to 3 significant digits, plainly written (never in scientific notation)."""
+    return fmt.number(value)
 
 
 def energy_text(energy_j: float, low_j: float | None = None, high_j: float | None = None) -> str:
-    """``"12.3 kWh [11.0-14.1]"``: J in the largest unit that keeps the value at least 1."""
-    factor, unit = _scaled(energy_j, _ENERGY_UNITS)
-    text = f"{_n(energy_j / factor)} {unit}"
+    """``"12.3 kWh [11-14.1 kWh]"``: the SI prefix chosen for the value (``mlfootprint.fmt``)."""
     if low_j is not None and high_j is not None:
-        text += f" [{_n(low_j / factor)}-{_n(high_j / factor)}]"
-    return text
+        return fmt.energy_interval(energy_j, low_j, high_j)
+    return fmt.energy(energy_j)
 
 
 def mass_text(mass_g: float, low_g: float | None = None, high_g: float | None = None) -> str:
-    """``"4.56 kg [3.9-5.2]"``: g in the largest unit that keeps the value at least 1."""
-    factor, unit = _scaled(mass_g, _MASS_UNITS)
-    text = f"{_n(mass_g / factor)} {unit} CO2e"
-    if low_g is not None and high_g is not None:
-        text += f" [{_n(low_g / factor)}-{_n(high_g / factor)}]"
-    return text
+    """``"4.56 kg CO2e [3.9-5.2 kg]"``: the unit chosen for the value (``mlfootprint.fmt``)."""
+    return fmt.co2e(mass_g, low_g, high_g)
 
 
 def _duration(seconds: float) -> str:
-    whole = int(seconds)
-    h, rest = divmod(whole, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h}h {m:02d}m {s:02d}s"
-    if m:
-        return f"{m}m {s:02d}s"
-    return f"{seconds:.1f} s"
+    return fmt.duration(seconds)
 
 
 def _time(run_time: Any) -> str:
@@ -226,16 +211,18 @@ def format_run_list(runs: list[RunRecord], *, ledger: str) -> str:
     """A table of runs, newest first."""
     if not runs:
         return f"no runs in {ledger}"
+    shorts = {r.id[-8:] for r in runs}
+    short = len(shorts) == len(runs)
     header = ("ID", "STARTED (UTC)", "STATUS", "PROJECT/NAME", "DURATION", "ENERGY", "CO2e")
     rows = [
         (
-            r.id,
+            r.id[-8:] if short else r.id,
             _time(r.started_at)[:16],
             r.status,
             f"{r.project}/{r.name}",
             _duration(r.duration_s),
             energy_text(r.energy_j),
-            mass_text(r.co2e_g).removesuffix(" CO2e"),
+            fmt.mass(r.co2e_g),
         )
         for r in runs
     ]
@@ -243,7 +230,8 @@ def format_run_list(runs: list[RunRecord], *, ledger: str) -> str:
     lines = [
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
     ]
-    lines.append(f"{len(runs)} run(s) in {ledger}")
+    said = "; ID is the end of each run's id" if short else ""
+    lines.append(f"{len(runs)} run(s) in {ledger}{said}; see one: mlfootprint runs show ID")
     return "\n".join(lines)
 
 

@@ -68,6 +68,13 @@ def register(subparsers: Any) -> None:
     window = p.add_mutually_exclusive_group(required=True)
     window.add_argument("--slack", type=duration_s, help="how long the job may wait, e.g. 24h")
     window.add_argument("--deadline", type=iso_time, help="latest finish (ISO 8601 UTC)")
+    p.add_argument(
+        "--live",
+        choices=["electricitymaps", "uk", "watttime"],
+        default=None,
+        help="plan on this provider's forecast (keys from ELECTRICITYMAPS_API_KEY or WATTTIME_USERNAME/"
+        "WATTTIME_PASSWORD; cached; falls back, visibly, to the shipped data)",
+    )
     p.add_argument("--interruptible", action="store_true", help="allow pause and resume")
     p.add_argument(
         "--checkpoint-overhead", type=duration_s, default=0.0, help="extra run time per pause, e.g. 5m"
@@ -110,11 +117,11 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
     gCO2e per kW of load and the carbon-agnostic baseline (start at arrival)."""
     from mlfootprint.reduce.schedule import plan_schedule
 
-    series = _load(args)
     arrival = args.arrival or datetime.now(timezone.utc)
+    planned = _planned(args, arrival)
     result = plan_schedule(
-        series,
-        zone=args.zone,
+        planned.series,
+        zone=planned.series.zone,
         arrival=arrival,
         duration_s=args.duration,
         slack_s=args.slack,
@@ -139,33 +146,63 @@ def _cmd_schedule(args: argparse.Namespace) -> int:
                 "baseline_g_per_kw": round(plan.baseline_g_per_kw, 4),
                 "saving_pct": round(plan.saving_pct, 4),
                 "method": "integrated from the hourly intensity series (gCO2e per kW of constant load)",
-                **_provenance(series),
+                "series_source": planned.series.source,
+                "series_sha256": planned.series.sha256,
+                "license": planned.series.license,
+                "planned_on": planned.label,
+                "fallback_reason": planned.fallback_reason,
             }
         )
         return 0
+    from mlfootprint import fmt
+
     print(
-        f"zone {plan.zone}: job of {plan.duration_s / 3600:g} h, "
+        f"zone {plan.zone}: job of {fmt.duration(plan.duration_s)}, "
         f"window {_iso(plan.arrival)} to {_iso(plan.deadline)}"
     )
     for a, b in result.intervals:
         print(f"  run {_iso(a)} to {_iso(b)}")
     if result.pauses:
-        print(f"  {result.pauses} pause(s), {result.checkpoint_overhead_s:g} s checkpoint overhead each")
+        each = fmt.duration(result.checkpoint_overhead_s)
+        print(f"  {result.pauses} pause(s), {each} checkpoint overhead each")
     print(
-        f"expected {plan.expected_g_per_kw:.1f} gCO2e per kW of load; starting at arrival "
-        f"{plan.baseline_g_per_kw:.1f}; saving {plan.saving_pct:.2f} %"
+        f"expected {fmt.number(plan.expected_g_per_kw)} gCO2e per kW of load; starting at arrival "
+        f"{fmt.number(plan.baseline_g_per_kw)}; saving {fmt.percent(plan.saving_pct)}"
     )
-    print(
-        f"intensity: {series.source} ({series.license}, sha256 {series.sha256[:12]}), integrated over the run"
-    )
+    print(f"planned on: {planned.label}")
     return 0
 
 
+def _planned(args: argparse.Namespace, arrival: datetime) -> Any:
+    """The series the plan is made on (a file, a live forecast, the shipped data or its typical year)."""
+    from datetime import timedelta
+
+    from mlfootprint.intensity.now import planning_series
+
+    if args.deadline is not None:
+        end = args.deadline
+    else:
+        end = arrival + timedelta(seconds=args.duration + args.slack)
+    if args.series:
+        from mlfootprint.intensity.files import read_series
+
+        zone = read_series(args.series, signal=args.signal, fill=args.fill).resolve(args.zone)
+        one = read_series(args.series, signal=args.signal, fill=args.fill).series(zone)
+        from mlfootprint.intensity.now import Planned
+
+        return Planned(series=one, label=f"{one.source} (sha256 {one.sha256[:12]}, {one.license})")
+    return planning_series(args.zone, arrival, end, live=args.live)
+
+
 def _slots(hours: float, resolution_s: float, name: str) -> int:
+    from mlfootprint import fmt
+
     slots = hours * 3600.0 / resolution_s
     if abs(slots - round(slots)) > 1e-9:
         raise InvalidValueError(
-            name, hours, f"must be a multiple of the series resolution ({resolution_s / 3600:g} h)"
+            name,
+            hours,
+            f"must be a multiple of the series resolution ({fmt.number(resolution_s / 3600, 6)} h)",
         )
     return round(slots)
 
@@ -222,9 +259,11 @@ def _cmd_shift(args: argparse.Namespace) -> int:
     if args.format == "json":
         print_json(doc)
         return 0
+    from mlfootprint import fmt
+
     print(
-        f"job {args.job_hours:g} h, slack {args.slack_hours:g} h, {args.semantics} semantics, "
-        f"aggregate {args.aggregate}; savings against starting at arrival"
+        f"job {fmt.number(args.job_hours, 6)} h, slack {fmt.number(args.slack_hours, 6)} h, "
+        f"{args.semantics} semantics, aggregate {args.aggregate}; savings against starting at arrival"
     )
     print(f"{'zone':<16}{'deferral %':>12}{'interrupt %':>13}{'arrivals':>10}")
     for zone, row in out.items():
@@ -232,7 +271,10 @@ def _cmd_shift(args: argparse.Namespace) -> int:
     if "global" in doc:
         print(f"{'global':<16}{doc['global']['deferral_pct']:>12.2f}{doc['global']['interrupt_pct']:>13.2f}")
     if args.forecast_error_pct:
-        print(f"decisions on forecasts with {args.forecast_error_pct:g} % noise, mean of {args.seeds} draws")
+        print(
+            f"decisions on forecasts with {fmt.number(args.forecast_error_pct, 6)} % noise, "
+            f"mean of {args.seeds} draws"
+        )
     print(f"intensity: {series.source} ({series.license}, sha256 {series.sha256[:12]})")
     return 0
 

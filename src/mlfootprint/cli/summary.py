@@ -84,6 +84,7 @@ def embodied_total(runs: list[Any]) -> dict[str, Any]:
 
 
 def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, embodied: dict[str, Any]) -> str:
+    from mlfootprint import fmt
     from mlfootprint.report.fmt import fmt_kg, fmt_kwh
 
     header = f"{'group':<28} {'runs':>5} {'device-h':>9} {'energy (interval)':>30} {'CO2e (interval)':>30}"
@@ -95,9 +96,9 @@ def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, emb
         lo, hi = fmt_kwh(t.energy_j_low / 3.6e6), fmt_kwh(t.energy_j_high / 3.6e6)
         energy = f"{fmt_kwh(t.energy_j / 3.6e6)} ({lo}-{hi})"
         co2e = f"{fmt_kg(t.co2e_g / 1000)} ({fmt_kg(t.co2e_g_low / 1000)}-{fmt_kg(t.co2e_g_high / 1000)})"
-        line = f"{t.group[:28]:<28} {t.runs:>5} {t.device_hours:>9.3g} {energy:>30} {co2e:>30}"
+        line = f"{t.group[:28]:<28} {t.runs:>5} {fmt.number(t.device_hours):>9} {energy:>30} {co2e:>30}"
         if prices_given:
-            line += f" {t.cost:>10.2f}"
+            line += f" {fmt.number(t.cost, 6) if abs(t.cost) >= 1000 else f'{t.cost:.2f}':>10}"
         lines.append(line)
     if total.runs_without_net < total.runs:
         lines.append(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint import fmt
 from mlfootprint.bounds import FACTOR, FRACTION, INTENSITY_KG_PER_KWH, PCT, POWER_W, PUE, YEAR, arg_type
 from mlfootprint.cli._common import (
     add_db_arg,
@@ -33,9 +34,9 @@ def add_baseline_options(p: argparse.ArgumentParser) -> None:
     """The estimate options that describe a baseline without a stored run.
 
     They are those of ``mlfootprint estimate``, except that the baseline's datacenter and region are
-    ``--from-datacenter`` and ``--from-region`` (``--datacenter`` and ``--region`` name the target).
+    ``--from-datacenter`` and ``--from-region`` (``--to-datacenter`` and ``--to-region`` name the target).
     """
-    g = p.add_argument_group("baseline (instead of RUN_ID; as for 'mlfootprint estimate')")
+    g = p.add_argument_group("baseline (instead of RUN; as for 'mlfootprint estimate')")
     add_estimate_options(
         g, required=False, datacenter_option="--from-datacenter", region_option="--from-region"
     )
@@ -86,13 +87,22 @@ def _check_when_options(args: argparse.Namespace) -> None:
 
 
 def register(sub: Any) -> None:
+    from argparse import SUPPRESS
+
+    from mlfootprint.cli.helpdoc import deprecated_alias
+
     p = sub.add_parser(
         "whatif",
         help="4M what-if: Model, Machine, Mechanization, Map",
         description="How a different model, machine, datacenter or grid would change energy and CO2e "
-        "(Patterson et al. 2022). Give RUN_ID or baseline options.",
+        "(Patterson et al. 2022). Give RUN or baseline options.",
     )
-    p.add_argument("run_id", nargs="?", metavar="RUN_ID", help="a stored run to start from")
+    p.add_argument(
+        "run_id",
+        nargs="?",
+        metavar="RUN",
+        help="a stored run to start from: its id or a unique part, its name, last or last~N",
+    )
     add_db_arg(p)
     p.add_argument(
         "--baseline-hardware", metavar="NAME", help="accelerator of the stored run (for --machine)"
@@ -118,11 +128,19 @@ def register(sub: Any) -> None:
     )
     mc.add_argument("--machine-power-w", type=arg_type(POWER_W), metavar="W", help="its average power (W)")
     me = p.add_argument_group("Mechanization").add_mutually_exclusive_group()
-    me.add_argument("--datacenter", metavar="NAME", help="the other datacenter (PUE from the table)")
+    me.add_argument(
+        "--to-datacenter", dest="datacenter", metavar="NAME", help="the other datacenter (PUE from the table)"
+    )
+    me.add_argument(
+        "--datacenter", dest="datacenter", action=deprecated_alias("--to-datacenter"), help=SUPPRESS
+    )
     me.add_argument("--to-pue", type=arg_type(PUE), metavar="P", help="the other PUE")
     mp = p.add_argument_group("Map")
     mi = mp.add_mutually_exclusive_group()
-    mi.add_argument("--region", metavar="NAME", help="the other region (intensity from the table)")
+    mi.add_argument(
+        "--to-region", dest="region", metavar="NAME", help="the other region (intensity from the table)"
+    )
+    mi.add_argument("--region", dest="region", action=deprecated_alias("--to-region"), help=SUPPRESS)
     mi.add_argument(
         "--to-intensity",
         type=arg_type(INTENSITY_KG_PER_KWH),
@@ -177,7 +195,7 @@ def _baseline_from_options(args: argparse.Namespace) -> Baseline:
     from mlfootprint.reduce.whatif_inputs import baseline_from_estimate
 
     if args.hardware is None and args.power_w is None:
-        raise UsageError("give RUN_ID, or a baseline: --hardware NAME (or --power-w W) and a duration")
+        raise UsageError("give RUN, or a baseline: --hardware NAME (or --power-w W) and a duration")
     if args.pue is None and args.from_datacenter is None:
         raise UsageError("give the baseline's --pue P or --from-datacenter NAME")
     if args.intensity is None and args.from_region is None:
@@ -208,7 +226,7 @@ def _baseline(args: argparse.Namespace) -> Baseline:
         return _baseline_from_options(args)
     given = given_estimate_options(args)
     if given:
-        raise UsageError(f"give either RUN_ID or baseline options ({given[0]}, ...), not both")
+        raise UsageError(f"give either RUN or baseline options ({given[0]}, ...), not both")
     from mlfootprint.reduce.whatif import baseline_from_run
     from mlfootprint.store import open_store
 
@@ -234,7 +252,8 @@ def _changes(
         basis = ""
         if args.sparse_active_frac is not None:
             basis = (
-                f"sparse model activating {args.sparse_active_frac:g} of its parameters per token; "
+                f"sparse model activating {fmt.number(args.sparse_active_frac, 6)} of its parameters "
+                "per token; "
                 "compute taken as proportional to active parameters"
             )
         model = ModelChange(
@@ -261,7 +280,9 @@ def _changes(
         raise UsageError("--speedup and --machine-power-w need --machine NAME")
     mech = None
     if args.to_pue is not None:
-        mech = MechanizationChange(name=f"PUE {args.to_pue:g}", pue=args.to_pue, source="given by the user")
+        mech = MechanizationChange(
+            name=f"PUE {fmt.number(args.to_pue, 6)}", pue=args.to_pue, source="given by the user"
+        )
     elif args.datacenter is not None:
         from mlfootprint.reference.years import pue_for_year
 
@@ -277,7 +298,7 @@ def _changes(
             args.to_net_intensity * 1000.0 if args.to_net_intensity is not None else _net(g, args.to_cfe_pct)
         )
         map_ = MapChange(
-            name=f"grid at {args.to_intensity:g} kg/kWh",
+            name=f"grid at {fmt.number(args.to_intensity, 6)} kg/kWh",
             intensity_g_per_kwh=g,
             source="given by the user",
             net_intensity_g_per_kwh=net,
@@ -297,7 +318,7 @@ def _changes(
             net_intensity_g_per_kwh=net,
         )
     elif args.to_net_intensity is not None or args.to_cfe_pct is not None:
-        raise UsageError("--to-net-intensity and --to-cfe-pct need --region NAME or --to-intensity KG")
+        raise UsageError("--to-net-intensity and --to-cfe-pct need --to-region NAME or --to-intensity KG")
     elif args.when:
         map_ = _time_shift(args, base)
     return model, machine, mech, map_
@@ -314,31 +335,28 @@ def _target_year(args: argparse.Namespace) -> int | None:
 
 
 def _change(factor: float) -> str:
-    if abs(factor - 1.0) < 1e-9:
-        return "no change"
-    return f"{1 / factor:.3g}x less" if factor < 1 else f"{factor:.3g}x more"
+    return fmt.ratio_text(factor)
 
 
 def render_text(result: WhatIfResult) -> str:
     """The what-if as lines of text: baseline, each factor with its reasoning, the result."""
     b, r = result.baseline, result.result
     lines = [
-        f"Baseline  {b.label}: {b.energy_j / 3.6e6:.4g} kWh, {b.co2e_g / 1000:.4g} kg CO2e gross, "
-        f"{b.co2e_g_net / 1000:.4g} kg net",
+        f"Baseline  {b.label}: {fmt.energy(b.energy_j)}, {fmt.co2e(b.co2e_g)} gross, "
+        f"{fmt.mass(b.co2e_g_net)} net",
     ]
     for f in result.factors:
         lines.append(
-            f"  {f.m:<13} energy x{f.energy_factor:.3g} ({_change(f.energy_factor)})  "
-            f"CO2e x{f.co2e_factor:.3g} gross ({_change(f.co2e_factor)}), "
-            f"x{f.co2e_net_factor:.3g} net ({_change(f.co2e_net_factor)})"
+            f"  {f.m:<13} energy x{fmt.number(f.energy_factor)} ({_change(f.energy_factor)})  "
+            f"CO2e x{fmt.number(f.co2e_factor)} gross ({_change(f.co2e_factor)}), "
+            f"x{fmt.number(f.co2e_net_factor)} net ({_change(f.co2e_net_factor)})"
         )
         lines.append(f"  {'':<13} {f.from_} -> {f.to}: {f.reasoning}")
     lines += [
-        f"Result    {r.energy_j / 3.6e6:.4g} kWh, {r.co2e_g / 1000:.4g} kg CO2e gross, "
-        f"{r.co2e_g_net / 1000:.4g} kg net",
-        f"Combined  energy {1 / result.combined_energy_factor:.3g}x less, "
-        f"CO2e {1 / result.combined_co2e_factor:.3g}x less gross, "
-        f"{1 / result.combined_co2e_net_factor:.3g}x less net",
+        f"Result    {fmt.energy(r.energy_j)}, {fmt.co2e(r.co2e_g)} gross, {fmt.mass(r.co2e_g_net)} net",
+        f"Combined  energy {_change(result.combined_energy_factor)}, "
+        f"CO2e {_change(result.combined_co2e_factor)} gross, "
+        f"{_change(result.combined_co2e_net_factor)} net",
         "Factors multiply; each is measured after the ones before it "
         "(order: Model, Machine, Mechanization, Map).",
     ]
@@ -355,8 +373,8 @@ def _handle(args: argparse.Namespace) -> int:
     model, machine, mech, map_ = _changes(args, base)
     if not any((model, machine, mech, map_)):
         raise UsageError(
-            "give at least one change: --machine, --datacenter/--to-pue, --region/--to-intensity/--when, "
-            "--model-flops-factor"
+            "give at least one change: --machine, --to-datacenter/--to-pue, "
+            "--to-region/--to-intensity/--when, --model-flops-factor"
         )
     result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)
     if args.plot:

@@ -269,6 +269,20 @@ class ElectricityMapsClient(_Client):
         )
         return self._series(zone, points, "Electricity Maps API")
 
+    def forecast(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
+        """The provider's forecast for the coming hours (``/carbon-intensity/forecast``)."""
+        if not self._key:
+            raise IntensityError("electricitymaps: no API key; set ELECTRICITYMAPS_API_KEY")
+        query = urllib.parse.urlencode({"zone": zone})
+        data = self._get_json(f"{self.base_url}/carbon-intensity/forecast?{query}", {"auth-token": self._key})
+        rows = data.get("forecast") or data.get("data") or []
+        points = [
+            (_parse_time(r["datetime"]), float(r["carbonIntensity"]))
+            for r in rows
+            if r.get("carbonIntensity") is not None
+        ]
+        return self._series(zone, points, "Electricity Maps API forecast")
+
 
 class UKCarbonIntensityClient(_Client):
     """National Grid ESO Carbon Intensity API (Great Britain, half-hourly, no key)."""
@@ -279,7 +293,7 @@ class UKCarbonIntensityClient(_Client):
     license = "CC BY 4.0 (National Grid ESO)"
 
     def series(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
-        if zone.upper() not in ("GB", "UK"):
+        if zone.upper() not in ("GB", "UK", "GBR"):
             raise UnknownNameError("zone", zone, ["GB"])
         data = self._get_json(
             f"{self.base_url}/intensity/{_iso(start)}/{_iso(end)}", {"Accept": "application/json"}
@@ -296,6 +310,20 @@ class UKCarbonIntensityClient(_Client):
             return points
 
         return self._series("GB", self._parse(parse), "UK Carbon Intensity API")
+
+    def forecast(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
+        """The 48-hour forecast from ``start`` (``/intensity/{from}/fw48h``)."""
+        if zone.upper() not in ("GB", "UK", "GBR"):
+            raise UnknownNameError("zone", zone, ["GB"])
+        data = self._get_json(
+            f"{self.base_url}/intensity/{_iso(start)}/fw48h", {"Accept": "application/json"}
+        )
+        points = [
+            (_parse_time(row["from"]), float(row["intensity"]["forecast"]))
+            for row in data.get("data", [])
+            if row["intensity"].get("forecast") is not None
+        ]
+        return self._series("GB", points, "UK Carbon Intensity API forecast")
 
 
 class WattTimeClient(_Client):
@@ -350,6 +378,20 @@ class WattTimeClient(_Client):
             ]
         )
         return self._series(zone, points, "WattTime API (marginal)")
+
+    def forecast(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
+        """The marginal-emissions forecast (``/v3/forecast``)."""
+        if not self._token:
+            self._token = self._login()
+        query = urllib.parse.urlencode({"region": zone, "signal_type": "co2_moer"})
+        data = self._get_json(
+            f"{self.base_url}/v3/forecast?{query}", {"Authorization": f"Bearer {self._token}"}
+        )
+        points = [
+            (_parse_time(r["point_time"]), float(r["value"]) * LBS_PER_MWH_TO_G_PER_KWH)
+            for r in data.get("data", [])
+        ]
+        return self._series(zone, points, "WattTime API forecast (marginal)")
 
 
 class FallbackSource:

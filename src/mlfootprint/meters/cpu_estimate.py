@@ -186,7 +186,13 @@ class CpuEstimateMeter:
 
     def _busy_s(self) -> float:
         if self._scope == "process":
-            return self._psutil.process_tree_cpu_s(self._pid)
+            try:
+                busy = self._psutil.process_tree_cpu_s(self._pid)
+            except MeterError:
+                if getattr(self, "_last_busy_s", None) is None:
+                    raise  # gone before the first reading: a wrong pid
+                return float(self._last_busy_s)  # the process has ended: it uses no more CPU
+            return busy
         times = self._psutil.per_cpu_times_s()
         chosen = [cpu for cpu in times if not self._cpus or cpu in self._cpus]
         return sum(times[cpu][0] for cpu in chosen)

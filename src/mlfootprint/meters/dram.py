@@ -51,7 +51,12 @@ class DramEstimateMeter:
         if self._scope == "machine":
             size = self._psutil.virtual_memory_total_bytes()
         else:
-            size = self._psutil.process_tree_rss_bytes(self._pid)
+            try:
+                size = self._psutil.process_tree_rss_bytes(self._pid)
+            except MeterError:
+                if getattr(self, "_last_gib", None) is None:
+                    raise  # gone before the first reading: a wrong pid
+                return 0.0  # the process has ended: it holds no memory any more
         if size < 0:
             raise MeterError(f"memory size {size} bytes is negative")
         return size / _GIB

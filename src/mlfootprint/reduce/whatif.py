@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
+from mlfootprint import fmt
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.records import RunRecord
 from mlfootprint.units import kg_from_g, kwh_from_j
@@ -267,15 +268,15 @@ def _apply_model(b: Baseline, c: ModelChange) -> tuple[Baseline, Factor]:
     _positive("--model-power-w", c.power_w)
     if c.time_factor is not None:
         time_factor = c.time_factor
-        why = f"measured time ratio {time_factor:.3g} on the same machine"
+        why = f"measured time ratio {fmt.number(time_factor)} on the same machine"
     elif c.flops_factor is not None:
         time_factor = c.flops_factor
-        why = f"FLOPs ratio {time_factor:.3g}, assuming the same achieved throughput"
+        why = f"FLOPs ratio {fmt.number(time_factor)}, assuming the same achieved throughput"
     else:
         raise InvalidValueError("model", None, "needs a FLOPs factor or a measured time factor")
     power = b.device_power_w if c.power_w is None else c.power_w
     if c.power_w is not None:
-        why += f"; device power {b.device_power_w:.4g} W -> {power:.4g} W (given)"
+        why += f"; device power {fmt.number(b.device_power_w, 4)} W -> {fmt.number(power, 4)} W (given)"
     if c.basis:
         why += f" ({c.basis})"
     new = replace(b, label=c.name, duration_s=b.duration_s * time_factor, device_power_w=power)
@@ -287,32 +288,36 @@ def _apply_machine(b: Baseline, c: MachineChange) -> tuple[Baseline, Factor]:
     _positive("--machine-power-w", c.power_w)
     if c.speedup is not None:
         speedup = c.speedup
-        why = f"measured speedup {speedup:.3g}x"
+        why = f"measured speedup {fmt.number(speedup)}x"
     elif c.from_peak_tflops and c.to_peak_tflops:
         speedup = c.to_peak_tflops / c.from_peak_tflops
         why = (
-            f"speedup {speedup:.3g}x from peak FP16/BF16 throughput {c.from_peak_tflops:g} -> "
-            f"{c.to_peak_tflops:g} TFLOPS (model: time proportional to 1/peak; ignores utilisation)"
+            f"speedup {fmt.number(speedup)}x from peak FP16/BF16 throughput "
+            f"{fmt.number(c.from_peak_tflops, 6)} -> {fmt.number(c.to_peak_tflops, 6)} TFLOPS "
+            "(model: time proportional to 1/peak; ignores utilisation)"
         )
     else:
         raise InvalidValueError(
             "--speedup", None, f"is needed: no peak throughput in the table for {b.hardware!r} or {c.name!r}"
         )
-    why += f"; device power {b.device_power_w:.4g} W -> {c.power_w:.4g} W ({c.power_source})"
+    why += (
+        f"; device power {fmt.number(b.device_power_w, 4)} W -> {fmt.number(c.power_w, 4)} W "
+        f"({c.power_source})"
+    )
     new = replace(
         b, label=c.name, hardware=c.name, duration_s=b.duration_s / speedup, device_power_w=c.power_w
     )
     perf_per_w = speedup * b.device_power_w / c.power_w if c.power_w else math.inf
-    why += f"; perf/W {perf_per_w:.3g}x"
+    why += f"; perf/W {fmt.number(perf_per_w)}x"
     return new, _factor("machine", b, new, why, b.hardware or b.label, c.name)
 
 
 def _apply_mechanization(b: Baseline, c: MechanizationChange) -> tuple[Baseline, Factor]:
     _positive("--to-pue", c.pue)
     new = replace(b, label=c.name, pue=c.pue, pue_source=c.source)
-    why = f"PUE {b.pue:.3g} -> {c.pue:.3g} ({c.source}); {b.pue / c.pue:.3g}x better"
-    to = c.name if c.name.startswith("PUE") else f"{c.name} (PUE {c.pue:g})"
-    return new, _factor("mechanization", b, new, why, f"PUE {b.pue:g}", to)
+    why = f"PUE {fmt.number(b.pue)} -> {fmt.number(c.pue)} ({c.source}); {fmt.number(b.pue / c.pue)}x better"
+    to = c.name if c.name.startswith("PUE") else f"{c.name} (PUE {fmt.number(c.pue, 6)})"
+    return new, _factor("mechanization", b, new, why, f"PUE {fmt.number(b.pue, 6)}", to)
 
 
 def _apply_map(b: Baseline, c: MapChange) -> tuple[Baseline, Factor]:
@@ -327,12 +332,13 @@ def _apply_map(b: Baseline, c: MapChange) -> tuple[Baseline, Factor]:
         net_intensity_g_per_kwh=c.net_intensity_g_per_kwh,
     )
     why = (
-        f"gross intensity {b.intensity_g_per_kwh / 1000:.3g} -> {c.intensity_g_per_kwh / 1000:.3g} kg/kWh, "
-        f"net {b.net_g_per_kwh / 1000:.3g} -> {new.net_g_per_kwh / 1000:.3g} kg/kWh ({c.source})"
+        f"gross intensity {fmt.number(b.intensity_g_per_kwh / 1000)} -> "
+        f"{fmt.number(c.intensity_g_per_kwh / 1000)} kg/kWh, net {fmt.number(b.net_g_per_kwh / 1000)} -> "
+        f"{fmt.number(new.net_g_per_kwh / 1000)} kg/kWh ({c.source})"
     )
     if new.net_g_per_kwh > 0:
-        why += f"; net {b.net_g_per_kwh / new.net_g_per_kwh:.3g}x better"
-    old = f"grid at {b.intensity_g_per_kwh / 1000:.3g} kg/kWh"
+        why += f"; net {fmt.number(b.net_g_per_kwh / new.net_g_per_kwh)}x better"
+    old = f"grid at {fmt.number(b.intensity_g_per_kwh / 1000)} kg/kWh"
     return new, _factor("map", b, new, why, old, c.name, c.detail)
 
 

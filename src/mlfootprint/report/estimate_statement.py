@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from mlfootprint.report.equivalents import FLIGHT_SOURCE, flight_equivalent
+from mlfootprint import fmt
+from mlfootprint.report.equivalents import flight_equivalent
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
 from mlfootprint.report.statement import Fact, Statement, TableVersion, assumption_facts, embodied_fact
 from mlfootprint.units import kg_from_g, kwh_from_j
@@ -69,7 +70,7 @@ def _input(inputs: Any, key: str) -> Any:
 
 
 def statement_from_estimate(
-    est: EstimateLike, *, tables: Sequence[TableVersion] = (), equivalent_source: str = FLIGHT_SOURCE
+    est: EstimateLike, *, tables: Sequence[TableVersion] = (), equivalent_source: str | None = None
 ) -> Statement:
     """Build the statement of an estimate (``mlfootprint.estimator.EstimateResult``)."""
     inputs = est.inputs
@@ -89,14 +90,14 @@ def statement_from_estimate(
     facts: tuple[Fact, ...] = (
         Fact(label="Energy (facility, incl. PUE)", value=f"{fmt_kwh(e)} ({interval})"),
         Fact(label="Hardware", value=f"{count} x {hardware}"),
-        Fact(label="Device-hours", value=f"{est.device_hours:.4g}"),
+        Fact(label="Device-hours", value=f"{fmt.number(est.device_hours, 4)}"),
         Fact(label="Duration", value=fmt_duration(duration_s)),
-        Fact(label="Power per device", value=f"{est.power_w:.4g} W", source=power_source),
+        Fact(label="Power per device", value=f"{fmt.number(est.power_w, 4)} W", source=power_source),
         Fact(label="Location", value=location),
-        Fact(label="PUE", value=f"{est.pue:g}", source=pue_source),
+        Fact(label="PUE", value=f"{fmt.number(est.pue, 6)}", source=pue_source),
         Fact(
             label="Carbon intensity",
-            value=f"{est.intensity_g_per_kwh / 1000:.3g} kg CO2e/kWh",
+            value=f"{fmt.number(est.intensity_g_per_kwh / 1000)} kg CO2e/kWh",
             source=int_source,
         ),
         Fact(
@@ -107,7 +108,7 @@ def statement_from_estimate(
             label="CO2e (net, after carbon-free energy)",
             value="not known (no carbon-free-energy share given)"
             if net is None
-            else f"{fmt_kg(net)} (CFE {est.cfe_pct:g}%)",
+            else f"{fmt_kg(net)} (CFE {fmt.number(est.cfe_pct or 0.0, 6)}%)",
         ),
     )
     given = getattr(est, "embodied", None)
@@ -119,7 +120,8 @@ def statement_from_estimate(
     summary = (
         f"Training is estimated to use {fmt_kwh(e)} of electricity ({interval}) on {count} x {hardware} "
         f"over {fmt_duration(duration_s)}{where}, emitting {fmt_kg(co2)} CO2e ({fmt_kg(co2_lo)} to "
-        f"{fmt_kg(co2_hi)}) at PUE {est.pue:g} and {est.intensity_g_per_kwh / 1000:.3g} kg CO2e/kWh; "
+        f"{fmt_kg(co2_hi)}) at PUE {fmt.number(est.pue, 6)} and "
+        f"{fmt.number(est.intensity_g_per_kwh / 1000)} kg CO2e/kWh; "
         f"{eq.text}."
     )
     return Statement(

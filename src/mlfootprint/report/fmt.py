@@ -1,6 +1,8 @@
-"""How quantities are written in reports: sensible units and digits (display only)."""
+"""How quantities are written in reports: the one formatter (``mlfootprint.fmt``) in report units."""
 
 from __future__ import annotations
+
+from mlfootprint import fmt
 
 __all__ = ["fmt_duration", "fmt_kg", "fmt_kwh", "sources_text"]
 
@@ -11,28 +13,15 @@ def sources_text(count: int) -> str:
 
 
 def fmt_kwh(kwh: float) -> str:
-    """An energy in kWh with a sensible number of digits."""
-    if kwh >= 1000:
-        return f"{kwh / 1000:.3g} MWh"
-    if kwh >= 0.01:
-        return f"{kwh:.3g} kWh"
-    return f"{kwh * 1000:.3g} Wh"
+    """An energy given in kWh, written with the SI prefix that fits it (mWh ... MWh)."""
+    return fmt.energy(kwh * 3.6e6)
 
 
 def fmt_kg(kg: float) -> str:
-    """A mass of CO2e with a sensible unit."""
-    if kg >= 1000:
-        return f"{kg / 1000:.3g} t"
-    if kg >= 0.01:
-        return f"{kg:.3g} kg"
-    return f"{kg * 1000:.3g} g"
+    """A mass of CO2e given in kg, written in mg, g, kg or t."""
+    return fmt.mass(kg * 1000.0)
 
 
 def fmt_duration(seconds: float) -> str:
-    if seconds >= 2 * 86400:
-        return f"{seconds / 86400:.3g} days"
-    if seconds >= 3600:
-        return f"{seconds / 3600:.3g} h"
-    if seconds >= 60:
-        return f"{seconds / 60:.3g} min"
-    return f"{seconds:.3g} s"
+    """A duration in s, min, h or d."""
+    return fmt.duration(seconds)

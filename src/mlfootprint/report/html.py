@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping
 
-from mlfootprint.report.fmt import fmt_duration
+from mlfootprint.report.fmt import fmt_duration, fmt_kwh
 from mlfootprint.report.fmt import sources_text as _sources
 from mlfootprint.report.statement import Statement
 
@@ -71,8 +71,8 @@ def render_html(st: Statement, *, images: Mapping[str, str] | None = None) -> st
                 [
                     "Component",
                     "Meter",
-                    "Energy (kWh)",
-                    "Interval (kWh)",
+                    "Energy",
+                    "Interval",
                     "Share (%)",
                     "How obtained",
                     "Source",
@@ -81,8 +81,8 @@ def render_html(st: Statement, *, images: Mapping[str, str] | None = None) -> st
                     [
                         c.component,
                         c.meter_id,
-                        f"{c.energy_kwh:.4g}",
-                        f"{c.energy_kwh_low:.4g} to {c.energy_kwh_high:.4g}",
+                        fmt_kwh(c.energy_kwh),
+                        f"{fmt_kwh(c.energy_kwh_low)} to {fmt_kwh(c.energy_kwh_high)}",
                         f"{c.share_pct:.1f}",
                         c.how,
                         c.source,
@@ -96,9 +96,9 @@ def render_html(st: Statement, *, images: Mapping[str, str] | None = None) -> st
         parts.append("<h2>Phases</h2>")
         parts.append(
             _table(
-                ["Phase", "Parent", "Duration", "IT energy (kWh)"],
+                ["Phase", "Parent", "Duration", "IT energy"],
                 [
-                    [p.name, p.parent or "-", fmt_duration(p.duration_s), f"{p.energy_kwh:.4g}"]
+                    [p.name, p.parent or "-", fmt_duration(p.duration_s), fmt_kwh(p.energy_kwh)]
                     for p in st.phases
                 ],
                 numeric=frozenset({3}),

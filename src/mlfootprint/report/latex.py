@@ -5,7 +5,7 @@ Only standard LaTeX is used (no packages), so the fragment compiles in any artic
 
 from __future__ import annotations
 
-from mlfootprint.report.fmt import fmt_duration
+from mlfootprint.report.fmt import fmt_duration, fmt_kwh
 from mlfootprint.report.statement import Statement
 
 __all__ = ["escape_latex", "render_latex"]
@@ -56,7 +56,7 @@ def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:c
     if st.components:
         lines += ["\\multicolumn{3}{l}{\\textit{Components (IT energy)}} \\\\", "\\hline"]
         lines += [
-            f"{e(c.component)} ({e(c.meter_id)}) & {c.energy_kwh:.4g} kWh ({c.share_pct:.1f}\\%) "
+            f"{e(c.component)} ({e(c.meter_id)}) & {fmt_kwh(c.energy_kwh)} ({c.share_pct:.1f}\\%) "
             f"& {e(c.how)} \\\\"
             for c in st.components
         ]
@@ -64,7 +64,7 @@ def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:c
     if st.phases:
         lines += ["\\multicolumn{3}{l}{\\textit{Phases}} \\\\", "\\hline"]
         lines += [
-            f"{e(p.name)} & {p.energy_kwh:.4g} kWh & {e(fmt_duration(p.duration_s))} \\\\" for p in st.phases
+            f"{e(p.name)} & {fmt_kwh(p.energy_kwh)} & {e(fmt_duration(p.duration_s))} \\\\" for p in st.phases
         ]
         lines.append("\\hline")
     if st.tables:

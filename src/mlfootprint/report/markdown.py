@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from mlfootprint.report.fmt import fmt_duration
+from mlfootprint.report.fmt import fmt_duration, fmt_kwh
 from mlfootprint.report.fmt import sources_text as _sources
 from mlfootprint.report.statement import Statement
 
@@ -29,13 +29,13 @@ def render_markdown(st: Statement, *, images: Mapping[str, str] | None = None) -
     if st.components:
         out += ["## Components (IT energy, PUE not applied)", ""]
         out += _table(
-            ["Component", "Meter", "Energy (kWh)", "Interval (kWh)", "Share (%)", "How obtained", "Source"],
+            ["Component", "Meter", "Energy", "Interval", "Share (%)", "How obtained", "Source"],
             [
                 [
                     c.component,
                     c.meter_id,
-                    f"{c.energy_kwh:.4g}",
-                    f"{c.energy_kwh_low:.4g} to {c.energy_kwh_high:.4g}",
+                    fmt_kwh(c.energy_kwh),
+                    f"{fmt_kwh(c.energy_kwh_low)} to {fmt_kwh(c.energy_kwh_high)}",
                     f"{c.share_pct:.1f}",
                     c.how,
                     c.source,
@@ -47,8 +47,8 @@ def render_markdown(st: Statement, *, images: Mapping[str, str] | None = None) -
     if st.phases:
         out += ["## Phases", ""]
         out += _table(
-            ["Phase", "Parent", "Duration", "IT energy (kWh)"],
-            [[p.name, p.parent or "-", fmt_duration(p.duration_s), f"{p.energy_kwh:.4g}"] for p in st.phases],
+            ["Phase", "Parent", "Duration", "IT energy"],
+            [[p.name, p.parent or "-", fmt_duration(p.duration_s), fmt_kwh(p.energy_kwh)] for p in st.phases],
         )
         out.append("")
     if st.assumptions:

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mlfootprint import fmt
 from mlfootprint.embodied_run import embodied_of_run
 from mlfootprint.records import Assumption, RunRecord
-from mlfootprint.report.equivalents import FLIGHT_SOURCE, Equivalent, flight_equivalent
+from mlfootprint.report.equivalents import Equivalent, flight_equivalent
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
 from mlfootprint.units import kg_from_g, kwh_from_j
 
@@ -201,7 +202,7 @@ def _hardware_of_run(run: RunRecord) -> tuple[str, int]:
 
 
 def statement_from_run(
-    run: RunRecord, *, tables: Sequence[TableVersion] = (), equivalent_source: str = FLIGHT_SOURCE
+    run: RunRecord, *, tables: Sequence[TableVersion] = (), equivalent_source: str | None = None
 ) -> Statement:
     """Build the statement of a stored run."""
     it_total = sum(c.energy_j for c in run.components) or 1.0
@@ -234,10 +235,10 @@ def statement_from_run(
         Fact(label="Hardware", value=f"{count} x {hardware}"),
         Fact(label="Duration", value=fmt_duration(run.duration_s)),
         Fact(label="Location", value=location),
-        Fact(label="PUE", value=f"{run.pue:g}", source=run.pue_source),
+        Fact(label="PUE", value=f"{fmt.number(run.pue, 6)}", source=run.pue_source),
         Fact(
             label="Carbon intensity",
-            value=f"{run.intensity_g_per_kwh / 1000:.3g} kg CO2e/kWh ({run.intensity_resolution})",
+            value=f"{fmt.number(run.intensity_g_per_kwh / 1000)} kg CO2e/kWh ({run.intensity_resolution})",
             source=run.intensity_source,
         ),
         Fact(
@@ -256,7 +257,8 @@ def statement_from_run(
     summary = (
         f"Training used {fmt_kwh(e)} of electricity ({interval}) on {count} x {hardware} over "
         f"{fmt_duration(run.duration_s)}{where}, emitting {fmt_kg(co2)} CO2e ({fmt_kg(co2_lo)} to "
-        f"{fmt_kg(co2_hi)}) at PUE {run.pue:g} and {run.intensity_g_per_kwh / 1000:.3g} kg CO2e/kWh "
+        f"{fmt_kg(co2_hi)}) at PUE {fmt.number(run.pue, 6)} and "
+        f"{fmt.number(run.intensity_g_per_kwh / 1000)} kg CO2e/kWh "
         f"({run.intensity_source}); {eq.text}."
     )
     notes = []
@@ -294,7 +296,7 @@ def embodied_fact(embodied: Mapping[str, Any]) -> Fact:
         return Fact(label=label, value=f"not counted: {embodied.get('reason', 'no figure')}")
     value = (
         f"{fmt_kg(embodied['co2e_kg'])} ({fmt_kg(embodied['co2e_kg_low'])} to "
-        f"{fmt_kg(embodied['co2e_kg_high'])}) for {embodied['device_hours']:.4g} device-hours"
+        f"{fmt_kg(embodied['co2e_kg_high'])}) for {fmt.number(embodied['device_hours'])} device-hours"
     )
     factors = ", ".join(f"{d['count']} x {d['board']} -> {d['factor']}" for d in embodied.get("devices", []))
     source = (

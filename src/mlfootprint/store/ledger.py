@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from mlfootprint.bounds import LIMIT
 from mlfootprint.clock import Clock
-from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError, closest_names
+from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError
 from mlfootprint.records import ComponentEnergy, PhaseRecord, RunRecord, Sample
 from mlfootprint.serialize import RUN_STATUSES
 from mlfootprint.store.dialect import Dialect, one_line
@@ -181,25 +181,14 @@ class SQLStore:
     # -- reading --------------------------------------------------------------------------------------
 
     def _resolve(self, run_id: str) -> str:
+        """The full id of ``run_id``: an id, ``last``/``last~N``, a unique part of an id, or a name."""
         if self._q("SELECT id FROM runs WHERE id = ?", (run_id,)):
             return run_id
-        if len(run_id) >= MIN_PREFIX_LENGTH:
-            n = len(run_id)
-            rows = self._q(
-                "SELECT id FROM runs WHERE substr(id, 1, ?) IN (?, ?) ORDER BY id LIMIT 6",
-                (n, run_id, run_id.upper()),
-            )
-            if len(rows) == 1:
-                return str(rows[0][0])
-            if rows:
-                ids = ", ".join(str(r[0]) for r in rows[:5])
-                raise RunNotFoundError(f"run id prefix {run_id!r} is ambiguous: it matches {ids}")
-        known = [str(r[0]) for r in self._q("SELECT id FROM runs ORDER BY started_at DESC LIMIT 2000")]
-        if not known:
-            raise RunNotFoundError(f"unknown run id {run_id!r}; the ledger {self.url} holds no runs")
-        near = closest_names(run_id, known)
-        hint = f"; closest: {', '.join(near)}" if near else f"; latest: {', '.join(known[:3])}"
-        raise RunNotFoundError(f"unknown run id {run_id!r}{hint}")
+        from mlfootprint.store.runref import resolve_run_ref
+
+        rows = self._q("SELECT id, project, name FROM runs ORDER BY started_at DESC, id DESC LIMIT 20000")
+        refs = [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+        return resolve_run_ref(run_id, refs, ledger=self.url)
 
     def _build(self, rows: list[tuple[Any, ...]], *, skip_malformed: bool = True) -> list[RunRecord]:
         """Runs from ``runs`` rows; a malformed row is skipped (with ``MalformedRowWarning``) or raised."""

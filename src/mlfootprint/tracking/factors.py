@@ -20,7 +20,17 @@ from mlfootprint.uncertainty import RelativeRange, intensity_range, pue_range
 if TYPE_CHECKING:
     from mlfootprint.reference.years import YearChoice
 
-__all__ = ["Factors", "NoRegionWarning", "resolve_factors"]
+__all__ = ["CLOUD_OPERATORS", "Factors", "NoRegionWarning", "cloud_operator", "resolve_factors"]
+
+#: cloud region prefix -> the operator whose published fleet PUE a region of that cloud brings
+CLOUD_OPERATORS = {"gcp": "google", "aws": "aws", "azure": "microsoft"}
+
+
+def cloud_operator(region: str | None) -> str | None:
+    """The PUE-table operator of a cloud region (``gcp:europe-west4`` -> ``google``), else None."""
+    if not region or ":" not in region:
+        return None
+    return CLOUD_OPERATORS.get(region.split(":", 1)[0].strip().lower())
 
 
 class NoRegionWarning(UserWarning):
@@ -113,6 +123,15 @@ def resolve_factors(
         pue, pue_kind = fact.pue, "operator"
         note = f"; {choice.note}" if choice.note else ""
         pue_source = f"{fact.who} {fact.year} published PUE ({fact.source}){note}"
+        pue_rel = _widen(pue_range(fact.pue, "operator", fact.confidence), choice, floor=1.0 / fact.pue)
+    elif (operator := cloud_operator(settings.region)) is not None:
+        fact, choice = pue_for_year(operator, year)
+        pue, pue_kind = fact.pue, "operator"
+        note = f"; {choice.note}" if choice.note else ""
+        pue_source = (
+            f"{fact.who} {fact.year} fleet PUE for cloud region {settings.region} ({fact.source}){note}; "
+            "set --pue to override"
+        )
         pue_rel = _widen(pue_range(fact.pue, "operator", fact.confidence), choice, floor=1.0 / fact.pue)
     else:
         fact, choice = pue_for_year(DEFAULT_PUE_KEY, year)

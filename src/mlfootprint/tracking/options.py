@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,8 @@ class TrackerOptions:
         node_meters: who reads node-level meters (CPU, DRAM, machine estimates, unowned GPUs):
             ``"auto"`` (local rank 0 of each node), ``"all"`` (this process, whatever its rank) or
             ``"none"`` (this process reads only its own GPUs).
+        live: a live intensity provider (``"electricitymaps"``, ``"uk"``, ``"watttime"`` or an object with
+            ``series(zone, start, end)``) whose intensity over the run's window is used at stop.
         prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
             (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
         year: year of the PUE and intensity figures (default ``MLFOOTPRINT_YEAR``, the config file,
@@ -87,6 +90,7 @@ class TrackerOptions:
     node_meters: str = "auto"
     placement: JobIdentity | None = None
     prometheus_port: int | None = None
+    live: Any = None
     year: int | None = None
 
     def __post_init__(self) -> None:
@@ -136,7 +140,9 @@ class ResolvedOptions:
     series: IntensitySeries | None
 
 
-def resolve_options(options: TrackerOptions, *, env: Mapping[str, str] | None = None) -> ResolvedOptions:
+def resolve_options(
+    options: TrackerOptions, *, env: Mapping[str, str] | None = None, now: datetime | None = None
+) -> ResolvedOptions:
     """Resolve ``options`` (arguments > ``MLFOOTPRINT_*`` env > config file > defaults).
 
     Raises:
@@ -166,7 +172,7 @@ def resolve_options(options: TrackerOptions, *, env: Mapping[str, str] | None = 
         zone=options.zone,
         year=options.year,
     )
-    series = _load_series(given_series, settings)
+    series = _load_series(given_series, settings, now)
     if options.start_plan is not None and series is None:
         raise InvalidValueError(
             "start_plan", options.start_plan.start, "needs intensity_series= (the series it was planned on)"
@@ -178,13 +184,17 @@ def resolve_options(options: TrackerOptions, *, env: Mapping[str, str] | None = 
 
 
 def _load_series(
-    given: str | Path | IntensitySeries | SeriesSet | None, settings: Settings
+    given: str | Path | IntensitySeries | SeriesSet | None, settings: Settings, now: datetime | None
 ) -> IntensitySeries | None:
+    """The run's series: the one given, else for a zone alone the shipped data (its typical-year profile
+    when the run is outside the shipped year, labelled so)."""
     from mlfootprint.tracking.timeresolved import load_series
 
     spec: Any = given if given is not None else settings.series
     if spec is None and settings.zone:
-        from mlfootprint.intensity.embedded import embedded_series
+        from datetime import timezone
 
-        spec = embedded_series()
+        from mlfootprint.intensity.typical import run_series_for
+
+        spec = run_series_for(settings.zone, now if now is not None else datetime.now(timezone.utc))
     return None if spec is None else load_series(spec, settings.zone)

@@ -71,6 +71,9 @@ class Tracker:
         env: the environment the options and the job identity are resolved from (default ``os.environ``).
         sinks: what else receives the run while it runs (``tracking.sinks.RunSink``: Prometheus,
             MLflow, W&B, TensorBoard, ...); a failing sink is reported once and never stops the run.
+        The run's options include ``live`` (``"electricitymaps"``, ``"uk"`` or ``"watttime"``, or an object
+        with ``series(zone, start, end)``): at stop, the run's CO2e uses that provider's intensity over the
+        run's window (``tracking.liveintensity``), with a visible fallback when it fails.
 
     The ``pid`` attribute (the process ``scope="process"`` measures) may be set before ``start()``.
 
@@ -93,13 +96,14 @@ class Tracker:
     ) -> None:
         self.options = options if options is not None else TrackerOptions()
         self._env: Mapping[str, str] = os.environ if env is None else env
-        resolved = resolve_options(self.options, env=self._env)
+        resolved = resolve_options(self.options, env=self._env, now=(clock or SystemClock()).now())
         self.settings = resolved.settings
         self.series = resolved.series
         self.factors: Factors = resolved.factors
         self.start_plan = self.options.start_plan
         self.name = self.options.name
         self.tags = dict(self.options.tags)
+        self.live = self.options.live
         self._clock: Clock = clock or SystemClock()
         self._given_meters = tuple(meters) if meters is not None else None
         self._given_store = store
@@ -248,6 +252,11 @@ class Tracker:
             self._extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
         record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
         save_error: Exception | None = None
+        if self.live is not None:
+            from mlfootprint.tracking.liveintensity import apply_live_intensity
+
+            zone = self.settings.zone or self.factors.intensity_zone
+            record = apply_live_intensity(record, self.live, zone)
         try:
             if self._store is not None:
                 store = self._store
@@ -453,6 +462,7 @@ def track(
     env: Mapping[str, str] | None = None,
     sinks: Sequence[RunSink] = (),
     prometheus_port: int | None = None,
+    live: Any = None,
     year: int | None = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
@@ -463,6 +473,7 @@ def track(
         project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
         job=job, node=node, node_meters=node_meters, placement=placement, prometheus_port=prometheus_port,
+        live=live,
         year=year,
     )  # fmt: skip
     return Tracker(
