@@ -5,19 +5,21 @@ device-hours are ``duration x GPUs`` (as ``summary`` counts them). Each device's
 NVML or amdsmi reports, kept in the component's source) picks its row of ``reference/data/embodied.csv``
 through the accelerator table's family; an unknown board takes the table's wide default row. The
 device-hours are amortised as ``mlfootprint.embodied`` does for estimates (LLMCarbon; Luccioni et al.
-2022: 6 years at 85 % use), and the figure is stored in ``extra["embodied"]`` of the record, beside the
-operational CO2e, never added into it.
+2022: 6 years at 85 % use), and the figure is stored in ``extra["embodied"]`` of the record when the
+run ends, beside the operational CO2e, never added into it.
 
 CPU-only hosts are not counted: the per-accelerator figures already carry each GPU's share of its
 server, and no per-CPU-host figure with a comparable source ships yet. A run without an accelerator
 therefore has no embodied figure, and says why.
 
-A record saved before embodied figures were stored gets the same figure computed from its components
-when it is shown or reported (``embodied_of_run``), marked as computed then.
+A record without a stored figure (still running, cut off, or saved before embodied figures were stored)
+gets the same figure computed from its components when it is shown or reported (``embodied_of_run``),
+marked as computed then.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -42,6 +44,7 @@ def _board(source: str) -> str:
     return (found.group(1) if found else source).strip()
 
 
+@functools.lru_cache(maxsize=64)
 def _family(board: str) -> tuple[str | None, str]:
     """(accelerator family or None, how the board was matched)."""
     from mlfootprint.reference import find_accelerator

@@ -140,7 +140,8 @@ def build_record(
     merged.setdefault("interval_s", info.interval_s)
     if series is not None and not series.used:
         merged["intensity_fallback_reason"] = series.fallback_reason
-    merged["embodied"] = run_embodied(components, duration_s)
+    if status != "running":  # the final figure; a running record's is computed when shown
+        merged["embodied"] = run_embodied(components, duration_s)
     job = info.job
     return RunRecord(
         id=info.id,
