@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mlfootprint-installed
+TEST_STAMP := $(VENV)/.mlfootprint-test-installed
+# torch's CPU build, installed before anything that needs torch (a bare requirement pulls a multi-GB CUDA build)
+TORCH ?= torch==2.13.0
 
 .PHONY: demo test lint typecheck unit bench clean fuzz
 
@@ -11,6 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[all,dev]'
 	touch $(STAMP)
+
+# the full suite also runs against the real frameworks, experiment trackers and the compression study
+$(TEST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q '$(TORCH)'
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(TEST_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/mlfootprint demo
@@ -22,13 +31,13 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
 test: lint typecheck unit
 
 # the long fuzzing run (the normal suite runs a bounded, reproducible slice of the same tests)
-fuzz: $(STAMP)
+fuzz: $(TEST_STAMP)
 	MLFOOTPRINT_FUZZ_EXAMPLES=500 MLFOOTPRINT_FUZZ_FLIPS=300 $(BIN)/python -m pytest -p no:cacheprovider -m fuzz tests/fuzz tests/robustness
 
 bench: $(STAMP)

@@ -35,6 +35,12 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "runs show": ("mlfootprint runs show last", "mlfootprint runs show last~1 --format json"),
     "runs delete": ("mlfootprint runs delete last --yes",),
     "runs import": ("mlfootprint runs import ~/.local/share/mlfootprint/unsaved/RUN_ID.json",),
+    "study": ("mlfootprint study compression --quick",),
+    "study compression": (
+        "mlfootprint study compression --quick",
+        "mlfootprint study compression --format json --out study.json --plot pareto.png",
+        "mlfootprint study compression --family cnn --region FR --format markdown",
+    ),
     "dashboard": (
         "mlfootprint dashboard",
         "mlfootprint dashboard --db postgresql://team@db/mlfootprint --port 8051 --open",

@@ -38,6 +38,7 @@ COMMAND_MODULES = (
     "mlfootprint.cli.doctor",
     "mlfootprint.cli.data",
     "mlfootprint.cli.dashboard",
+    "mlfootprint.cli.study",
 )
 
 

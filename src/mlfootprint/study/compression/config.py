@@ -1,0 +1,135 @@
+"""The study's settings: one frozen value, with the full and the quick presets."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from mlfootprint.errors import InvalidValueError
+
+__all__ = ["DEFAULT_WIDTH", "FAMILIES", "FULL", "QUICK", "QUICK_WIDTH", "StudyConfig"]
+
+#: the built-in model families
+FAMILIES = ("mlp", "cnn")
+#: the teacher's width by family: hidden units (MLP), channels of the last convolution (CNN)
+DEFAULT_WIDTH = {"mlp": 1024, "cnn": 64}
+#: the teacher's width in the quick study
+QUICK_WIDTH = {"mlp": 512, "cnn": 32}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StudyConfig:
+    """What the compression study trains and how long it measures.
+
+    Attributes:
+        family: built-in model family, ``"mlp"`` or ``"cnn"`` (ignored when a model factory is given).
+        teacher_width: hidden units per layer (MLP) or channels of the last convolution (CNN) of the
+            teacher (None: ``DEFAULT_WIDTH`` of the family).
+        student_width: the student's width as a fraction of the teacher's.
+        seeds: repeats with seeds ``0 .. seeds-1`` (accuracy and energy are means with the seed spread).
+        epochs: epochs of the teacher, the student, each lottery-ticket round and the random control.
+        finetune_epochs: fine-tuning epochs after one-shot pruning.
+        batch_size: training mini-batch size.
+        learning_rate: Adam's learning rate.
+        temperature: distillation temperature T (Hinton et al. 2015).
+        alpha: weight of the hard-label cross-entropy; ``1 - alpha`` weighs the soft-target term.
+        sparsities: fractions pruned, each for unstructured (weights) and structured (neurons/channels).
+        ticket_rounds: rounds R of iterative magnitude pruning.
+        ticket_rate: fraction of the remaining weights pruned in each round.
+        rewind_iteration: training iteration whose weights the ticket rewinds to (Frankle et al. 2020).
+        inference_window_s: seconds each inference measurement lasts at least (per model and mode).
+        inference_rounds: measurement windows per model and mode, interleaved across models.
+        device: ``"auto"`` (CUDA when present, else CPU), ``"cpu"`` or ``"cuda"``.
+        threads: PyTorch intra-op threads on the CPU (default 1: CPU time, and so the estimated energy,
+            is steadiest on a shared machine; None: PyTorch's default).
+    """
+
+    family: str = "mlp"
+    teacher_width: int | None = None
+    student_width: float = 0.125
+    seeds: int = 3
+    epochs: int = 30
+    finetune_epochs: int = 8
+    batch_size: int = 64
+    learning_rate: float = 1e-3
+    temperature: float = 4.0
+    alpha: float = 0.1
+    sparsities: tuple[float, ...] = (0.5, 0.8, 0.9)
+    ticket_rounds: int = 4
+    ticket_rate: float = 0.4
+    rewind_iteration: int = 20
+    inference_window_s: float = 2.0
+    inference_rounds: int = 3
+    device: str = "auto"
+    threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise InvalidValueError("--family", self.family, f"must be one of {', '.join(FAMILIES)}")
+        if self.teacher_width is not None and self.teacher_width < 1:
+            raise InvalidValueError("--teacher-width", self.teacher_width, "must be at least 1")
+        positive_ints = ("seeds", "epochs", "batch_size", "ticket_rounds", "inference_rounds")
+        for name in positive_ints:
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise InvalidValueError(_option(name), value, "must be a whole number of at least 1")
+        for name in ("finetune_epochs", "rewind_iteration"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 0:
+                raise InvalidValueError(_option(name), value, "must be a whole number of at least 0")
+        if self.threads is not None and self.threads < 1:
+            raise InvalidValueError("--threads", self.threads, "must be at least 1")
+        for name in ("learning_rate", "temperature", "inference_window_s"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise InvalidValueError(_option(name), value, "must be a positive number")
+        for name in ("student_width", "ticket_rate"):
+            value = getattr(self, name)
+            if not (0 < value < 1):
+                raise InvalidValueError(_option(name), value, "must be between 0 and 1 (exclusive)")
+        if not 0 <= self.alpha <= 1:
+            raise InvalidValueError("--alpha", self.alpha, "must be between 0 and 1")
+        if not self.sparsities:
+            raise InvalidValueError("--sparsity", "", "needs at least one sparsity, e.g. 0.5")
+        for s in self.sparsities:
+            if not 0 < s < 1:
+                raise InvalidValueError("--sparsity", s, "must be between 0 and 1 (exclusive), e.g. 0.5")
+        if len(set(self.sparsities)) != len(self.sparsities):
+            raise InvalidValueError("--sparsity", self.sparsities, "lists a sparsity twice")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise InvalidValueError("--device", self.device, "must be one of auto, cpu, cuda")
+
+    def as_dict(self) -> dict[str, object]:
+        """The settings as plain values (for JSON output and run tags)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def width(self) -> int:
+        """The teacher's width (given, else the family's default)."""
+        return self.teacher_width if self.teacher_width is not None else DEFAULT_WIDTH[self.family]
+
+    @property
+    def ticket_sparsity(self) -> float:
+        """Fraction of the prunable weights removed after all ticket rounds: ``1 - (1 - rate)^R``."""
+        return 1.0 - (1.0 - self.ticket_rate) ** self.ticket_rounds
+
+
+def _option(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+#: the full study (docs/compression.md)
+FULL = StudyConfig()
+
+#: a smaller study that finishes in under 2 minutes on two CPU cores
+QUICK = StudyConfig(
+    teacher_width=QUICK_WIDTH["mlp"],
+    seeds=2,
+    epochs=10,
+    finetune_epochs=3,
+    sparsities=(0.5, 0.9),
+    ticket_rounds=2,
+    ticket_rate=0.5,
+    inference_window_s=0.5,
+    inference_rounds=2,
+)
