@@ -2,7 +2,7 @@
 
 The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
 ``<config home>/mlfootprint/config.ini``. Keys match the field names below (``db``, ``region``,
-``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``).
+``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``, ``year``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE
+from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, YEAR
 from mlfootprint.errors import ConfigError, InvalidValueError
 
 __all__ = ["Settings", "default_db_url", "home_dir", "load_settings"]
@@ -64,6 +64,7 @@ class Settings:
     project: str = "default"
     series: str | None = None  # an intensity series file for time-resolved CO2e
     zone: str | None = None  # the series' zone (column) to use
+    year: int | None = None  # year of the PUE and intensity figures (default: the run's own year)
     sources: Mapping[str, str] | None = None
 
     def source_of(self, name: str) -> str:
@@ -74,7 +75,7 @@ class Settings:
         return self.db or default_db_url()
 
 
-_FLOATS = {"pue", "interval_s", "flush_interval_s"}
+_FLOATS = {"pue", "interval_s", "flush_interval_s", "year"}
 
 
 def _coerce(name: str, raw: str, origin: str) -> Any:
@@ -88,9 +89,10 @@ def _coerce(name: str, raw: str, origin: str) -> Any:
         if name == "scope" and value not in ("machine", "process"):
             raise ConfigError(f"{origin}: scope {raw!r} must be 'machine' or 'process'")
         return value
-    bound = {"pue": PUE, "interval_s": INTERVAL_S, "flush_interval_s": FLUSH_INTERVAL_S}[name]
+    bound = {"pue": PUE, "interval_s": INTERVAL_S, "flush_interval_s": FLUSH_INTERVAL_S, "year": YEAR}[name]
     try:
-        return bound.parse(raw, f"{origin}: {name}")
+        number = bound.parse(raw, f"{origin}: {name}")
+        return int(number) if name == "year" else number
     except InvalidValueError as exc:
         raise ConfigError(str(exc)) from None
 

@@ -48,6 +48,9 @@ _TEXT_COLUMNS = {
         "co2e_printed",
         "co2e_unit",
     ),
+    "places": ("name", "target", "kind", "year"),
+    "embodied": ("key", "families", "device_kg", "server_kg", "devices_per_server", "low_frac", "high_frac"),
+    "calibration": ("id", "model", "hardware", "count", "hours", "place", "year", "energy_kwh", "co2e_kg"),
 }
 _CELL_MAX = 38
 

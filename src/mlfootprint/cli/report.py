@@ -139,6 +139,11 @@ def _handle(args: argparse.Namespace) -> int:
     if args.estimate == (args.run_id is not None):
         raise UsageError("give either RUN or --estimate with estimate options")
     given = given_estimate_options(args)
+    if given and not args.estimate and given[0] == "--year":
+        raise UsageError(
+            "--year describes an estimate: a stored run keeps the figures of its own year (chosen when "
+            "it was tracked: year=, MLFOOTPRINT_YEAR or 'mlfootprint run --year'); add --estimate for one"
+        )
     if given and not args.estimate:
         raise UsageError(f"{given[0]} describes an estimate: add --estimate and leave out RUN")
     images: dict[str, str] = {}

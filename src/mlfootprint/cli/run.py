@@ -31,7 +31,7 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, arg_type, number_from_text
+from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, YEAR, arg_type, number_from_text
 from mlfootprint.cli._common import add_db_arg, check_output_paths, duration_s, emit, iso_time
 from mlfootprint.cli.orphan import parent_death_signal
 from mlfootprint.cli.term import add_verbosity_args, use_color
@@ -134,6 +134,10 @@ def register(subparsers: Any) -> None:
         "says so and goes on)",
     )
     parser.add_argument("--pue", default=None, help="PUE number, or a datacenter operator's name")
+    parser.add_argument(
+        "--year", type=arg_type(YEAR), default=None, metavar="Y",
+        help="year of the PUE and intensity figures (default: the run's own year; nearest year stated)",
+    )  # fmt: skip
     parser.add_argument(
         "--series",
         metavar="FILE",
@@ -343,6 +347,7 @@ def _tracker(
         live=getattr(args, "live", None),
         job=args.job, node=args.node, budget_kwh=getattr(args, "budget_kwh", None),
         budget_co2e_kg=getattr(args, "budget_co2e_kg", None), on_exceed=args.on_exceed,
+        year=None if args.year is None else int(args.year),
     )  # fmt: skip
     meters = deps.meters(deps.clock) if deps.meters else None
     tracker = Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)

@@ -236,6 +236,22 @@ def format_run_list(runs: list[RunRecord], *, ledger: str) -> str:
     return "\n".join(lines)
 
 
+def _embodied_line(run: RunRecord) -> str:
+    """Embodied CO2e on its own line (not part of the emissions above)."""
+    from mlfootprint.embodied_run import embodied_of_run
+
+    e = embodied_of_run(run)
+    if e.get("co2e_kg") is None:
+        return f"Embodied (manufacturing share): not counted, {e.get('reason')}"
+    value = mass_text(1000 * e["co2e_kg"], 1000 * e["co2e_kg_low"], 1000 * e["co2e_kg_high"])
+    devices = ", ".join(f"{d['count']} x {d['board']} -> {d['factor']}" for d in e.get("devices", []))
+    return (
+        f"Embodied (manufacturing share, not in the emissions above): {value} for "
+        f"{_n(e['device_hours'])} device-hours over {e['lifetime_years']:g} years at "
+        f"{100 * e['utilisation_frac']:g} % use ({devices}; {e['obtained']})"
+    )
+
+
 def format_run(run: RunRecord) -> str:
     """A readable summary of one run: what was measured, how, and where each factor came from."""
     out = [f"Run {run.id}  {run.project}/{run.name}", f"  status      {_status(run)}"]
@@ -276,6 +292,7 @@ def format_run(run: RunRecord) -> str:
     )
     if run.co2e_g_net is not None:
         out.append(f"  net of carbon-free energy: {mass_text(run.co2e_g_net)}")
+    out.append(_embodied_line(run))
     if run.phases:
         out.append("")
         out.append("Phases (IT energy):")

@@ -62,7 +62,28 @@ def _runs(args: argparse.Namespace) -> tuple[list[Any], Any]:
     return runs, Prices(per_kwh=args.price_per_kwh, per_device_hour=args.price_per_device_hour)
 
 
-def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool) -> str:
+def embodied_line(embodied: dict[str, Any]) -> str:
+    """The total embodied CO2e, on its own line: never added into the operational total."""
+    from mlfootprint.report.fmt import fmt_kg
+
+    text = (
+        f"embodied CO2e (manufacturing share, not in the CO2e above): {fmt_kg(embodied['co2e_kg'])} "
+        f"({fmt_kg(embodied['co2e_kg_low'])}-{fmt_kg(embodied['co2e_kg_high'])}), "
+        "GPU device-hours / (6 years x 85 % use) x manufacturing CO2e"
+    )
+    if embodied["runs_without_embodied"]:
+        text += f"; {embodied['runs_without_embodied']} runs measured no accelerator"
+    return text
+
+
+def embodied_total(runs: list[Any]) -> dict[str, Any]:
+    from mlfootprint.embodied_run import total_embodied_kg
+
+    value, low, high, missing = total_embodied_kg(runs)
+    return {"co2e_kg": value, "co2e_kg_low": low, "co2e_kg_high": high, "runs_without_embodied": missing}
+
+
+def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, embodied: dict[str, Any]) -> str:
     from mlfootprint import fmt
     from mlfootprint.report.fmt import fmt_kg, fmt_kwh
 
@@ -84,6 +105,7 @@ def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool) -> 
             f"net CO2e (runs with a carbon-free-energy share): {fmt_kg(total.co2e_g_net / 1000)}; "
             f"{total.runs_without_net} runs have no net figure"
         )
+    lines.append(embodied_line(embodied))
     lines.append("device-hours = run duration x GPUs metered; intervals = sums of the runs' lows and highs")
     if prices_given:
         lines.append(_PRICE_NOTE)
@@ -96,6 +118,7 @@ def _summary(args: argparse.Namespace) -> int:
     group_key(args.by)  # reject a bad --by before opening the ledger
     runs, prices = _runs(args)
     groups, total = summarise(runs, by=args.by, prices=prices)
+    embodied = embodied_total(runs)
     if args.plot:
         _plot(runs, args.plot)
     if args.format == "json":
@@ -104,9 +127,12 @@ def _summary(args: argparse.Namespace) -> int:
             "by": args.by,
             "groups": [g.to_dict() for g in groups],
             "total": total.to_dict(),
+            "embodied": embodied,
             "notes": [
                 "device_hours = run duration x number of GPU components metered",
                 "intervals are the sums of the runs' lows and highs (errors treated as fully correlated)",
+                "embodied is the manufacturing share of the GPUs measured, reported beside the "
+                "operational CO2e and not included in it",
             ],
         }
         if prices.given:
@@ -123,7 +149,10 @@ def _summary(args: argparse.Namespace) -> int:
         from mlfootprint.work.costs import work_total_lines
 
         work = work_total_lines(runs)
-        print(_text(groups, total, args.by, prices.given) + "".join(f"{line}\n" for line in work), end="")
+        print(
+            _text(groups, total, args.by, prices.given, embodied) + "".join(f"{line}\n" for line in work),
+            end="",
+        )
     return 0
 
 

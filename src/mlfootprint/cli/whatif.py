@@ -154,7 +154,12 @@ def register(sub: Any) -> None:
         help="the same grid, started in the scheduler's best window (needs --zone, --arrival, --slack "
         "or --deadline)",
     )
-    mp.add_argument("--to-year", type=arg_type(YEAR), help="year of the other region's intensity")
+    mp.add_argument(
+        "--to-year",
+        type=arg_type(YEAR),
+        help="year of the other region's intensity and datacenter's PUE (default: --year; the nearest "
+        "year the table has is used and stated)",
+    )
     mn = mp.add_mutually_exclusive_group()
     mn.add_argument(
         "--to-net-intensity", type=arg_type(INTENSITY_KG_PER_KWH), metavar="KG", help="its net kg CO2e/kWh"
@@ -280,11 +285,12 @@ def _changes(
             name=f"PUE {fmt.number(args.to_pue, 6)}", pue=args.to_pue, source="given by the user"
         )
     elif args.datacenter is not None:
-        from mlfootprint.reference import resolve_pue
+        from mlfootprint.reference.years import pue_for_year
 
-        fact = resolve_pue(args.datacenter)
+        fact, choice = pue_for_year(args.datacenter, _target_year(args))
+        note = f"; {choice.note}" if choice.fell_back else ""
         mech = MechanizationChange(
-            name=fact.who, pue=fact.pue, source=f"{fact.who} {fact.year} ({fact.source})"
+            name=fact.who, pue=fact.pue, source=f"{fact.who} {fact.year} ({fact.source}){note}"
         )
     map_ = None
     if args.to_intensity is not None:
@@ -299,16 +305,17 @@ def _changes(
             net_intensity_g_per_kwh=net,
         )
     elif args.region is not None:
-        from mlfootprint.reference import resolve_intensity
+        from mlfootprint.reference.years import intensity_for_year
 
-        ifact = resolve_intensity(args.region, args.to_year)
+        ifact, ichoice = intensity_for_year(args.region, _target_year(args))
+        inote = f"; {ichoice.note}" if ichoice.fell_back else ""
         g = ifact.g_per_kwh
         cfe = args.to_cfe_pct if args.to_cfe_pct is not None else ifact.cfe_pct
         net = args.to_net_intensity * 1000.0 if args.to_net_intensity is not None else _net(g, cfe)
         map_ = MapChange(
             name=ifact.name,
             intensity_g_per_kwh=g,
-            source=f"{ifact.name} {ifact.year} ({ifact.source})",
+            source=f"{ifact.name} {ifact.year} ({ifact.source}){inote}",
             net_intensity_g_per_kwh=net,
         )
     elif args.to_net_intensity is not None or args.to_cfe_pct is not None:
@@ -316,6 +323,16 @@ def _changes(
     elif args.when:
         map_ = _time_shift(args, base)
     return model, machine, mech, map_
+
+
+def _target_year(args: argparse.Namespace) -> int | None:
+    """The year of the target's figures: ``--to-year``, else the baseline's ``--year``, else the latest.
+
+    A year the table lacks falls back to the nearest one; the change's source says so and by how much
+    the figure's range widens (``mlfootprint.reference.years``).
+    """
+    year = args.to_year if args.to_year is not None else getattr(args, "year", None)
+    return None if year is None else int(year)
 
 
 def _change(factor: float) -> str:

@@ -21,7 +21,12 @@ TABLE_NAMES = (
     "cloud_regions",
     "pue",
     "papers",
+    "places",
+    "embodied",
+    "calibration",
 )
+#: tables without a loader of their own: a user's copy is checked for the shipped table's columns
+_COLUMN_CHECKED = ("places", "embodied", "calibration")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -124,6 +129,28 @@ def _validate_papers(path: str | Path) -> int:
     return len(load_rows(text))
 
 
+def _validate_columns(table: str, path: str | Path) -> int:
+    """Row count of a user's copy of ``table``, after checking it has the shipped table's columns."""
+    try:
+        with Path(path).open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = list(reader.fieldnames or [])
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ReferenceDataError(f"{path}: cannot read the file ({exc})") from None
+    wanted = list(dict(_rows(table)[0]))
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        raise ReferenceDataError(
+            f"{path}: line 1: missing column(s) {', '.join(missing)} "
+            f"(the {table} table has {', '.join(wanted)})"
+        )
+    for number, row in enumerate(rows, start=2):
+        if not (row.get("source") or "").strip():
+            raise ReferenceDataError(f"{path}: line {number}: column source is empty (every row is cited)")
+    return len(rows)
+
+
 def validate_table(name: str, path: str | Path) -> int:
     """Validate a user's table against the schema of the shipped table ``name``; return its row count.
 
@@ -140,6 +167,8 @@ def validate_table(name: str, path: str | Path) -> int:
     table = _check_name(name)
     if table == "papers":
         return _validate_papers(path)
+    if table in _COLUMN_CHECKED:
+        return _validate_columns(table, path)
     _loader(table)(path)
     schemas = {
         "accelerators": ACCELERATOR_SCHEMA,

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from mlfootprint import fmt
 from mlfootprint.report.equivalents import flight_equivalent
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
-from mlfootprint.report.statement import Fact, Statement, TableVersion, assumption_facts
+from mlfootprint.report.statement import Fact, Statement, TableVersion, assumption_facts, embodied_fact
 from mlfootprint.units import kg_from_g, kwh_from_j
 
 __all__ = ["EstimateLike", "statement_from_estimate"]
@@ -87,7 +87,7 @@ def statement_from_estimate(
     pue_source = next((s for n, s in by_name.items() if "pue" in n.lower()), "")
     int_source = next((s for n, s in by_name.items() if "intensity" in n.lower()), "")
     interval = f"interval {fmt_kwh(lo)} to {fmt_kwh(hi)}"
-    facts = (
+    facts: tuple[Fact, ...] = (
         Fact(label="Energy (facility, incl. PUE)", value=f"{fmt_kwh(e)} ({interval})"),
         Fact(label="Hardware", value=f"{count} x {hardware}"),
         Fact(label="Device-hours", value=f"{fmt.number(est.device_hours, 4)}"),
@@ -111,6 +111,10 @@ def statement_from_estimate(
             else f"{fmt_kg(net)} (CFE {fmt.number(est.cfe_pct or 0.0, 6)}%)",
         ),
     )
+    given = getattr(est, "embodied", None)
+    embodied = None if given is None else given.to_dict()
+    if embodied is not None:
+        facts = (*facts, embodied_fact(embodied))
     eq = flight_equivalent(co2, source=equivalent_source)
     where = "" if location == "not given" else f" in {location}"
     summary = (
@@ -137,4 +141,5 @@ def statement_from_estimate(
         assumptions=assumptions,
         tables=tuple(tables),
         notes=(f"Estimated, not measured (power per device: {est.power_method}); see the assumptions.",),
+        embodied=embodied,
     )

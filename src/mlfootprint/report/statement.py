@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mlfootprint import fmt
+from mlfootprint.embodied_run import embodied_of_run
 from mlfootprint.records import Assumption, RunRecord
 from mlfootprint.report.equivalents import Equivalent, flight_equivalent
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
@@ -27,6 +28,7 @@ __all__ = [
     "Statement",
     "TableVersion",
     "assumption_facts",
+    "embodied_fact",
     "statement_from_run",
     "table_versions",
 ]
@@ -106,6 +108,7 @@ class Statement:
     tables: tuple[TableVersion, ...] = ()
     notes: tuple[str, ...] = field(default=())
     cost: tuple[Fact, ...] = ()  # the "cost of the result" block (Schwartz 2019), runs with work only
+    embodied: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form (display units in key names)."""
@@ -154,6 +157,7 @@ class Statement:
             ],
             "notes": list(self.notes),
             "cost_of_result": [{"label": f.label, "value": f.value, "source": f.source} for f in self.cost],
+            "embodied": None if self.embodied is None else dict(self.embodied),
         }
 
 
@@ -249,6 +253,8 @@ def statement_from_run(
             value="not known (no carbon-free-energy share given)" if net is None else fmt_kg(net),
         ),
     ]
+    embodied = embodied_of_run(run)
+    facts.append(embodied_fact(embodied))
     eq = flight_equivalent(co2, source=equivalent_source)
     where = "" if location == "not given" else f" in {location}"
     summary = (
@@ -283,6 +289,7 @@ def statement_from_run(
         tables=tuple(tables),
         notes=tuple(notes),
         cost=_cost_facts(run),
+        embodied=embodied,
     )
 
 
@@ -290,6 +297,23 @@ def _cost_facts(run: RunRecord) -> tuple[Fact, ...]:
     from mlfootprint.report.cost import cost_facts
 
     return cost_facts(run)
+
+
+def embodied_fact(embodied: Mapping[str, Any]) -> Fact:
+    """The statement's line for embodied CO2e: its own value and interval, never added to the gross."""
+    label = "CO2e (embodied, manufacturing share; not included above)"
+    if embodied.get("co2e_kg") is None:
+        return Fact(label=label, value=f"not counted: {embodied.get('reason', 'no figure')}")
+    value = (
+        f"{fmt_kg(embodied['co2e_kg'])} ({fmt_kg(embodied['co2e_kg_low'])} to "
+        f"{fmt_kg(embodied['co2e_kg_high'])}) for {fmt.number(embodied['device_hours'])} device-hours"
+    )
+    factors = ", ".join(f"{d['count']} x {d['board']} -> {d['factor']}" for d in embodied.get("devices", []))
+    source = (
+        f"{embodied['method']}; {embodied['lifetime_years']:g} years at "
+        f"{100 * embodied['utilisation_frac']:g} % use; {factors}; {embodied.get('obtained', '')}"
+    ).rstrip("; ")
+    return Fact(label=label, value=value, source=source)
 
 
 def assumption_facts(assumptions: Iterable[Any]) -> tuple[Fact, ...]:

@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from mlfootprint.config import Settings
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.records import Assumption
+from mlfootprint.uncertainty import RelativeRange, intensity_range, pue_range
+
+if TYPE_CHECKING:
+    from mlfootprint.reference.years import YearChoice
 
 __all__ = ["CLOUD_OPERATORS", "Factors", "NoRegionWarning", "cloud_operator", "resolve_factors"]
 
@@ -46,6 +52,9 @@ class Factors:
     cfe_pct: float | None
     assumptions: tuple[Assumption, ...]
     warnings: tuple[str, ...] = ()
+    year: int | None = None  # the year whose figures were asked for
+    pue_rel: RelativeRange | None = None  # the PUE's range, widened for a year the table lacks
+    intensity_rel: RelativeRange | None = None  # likewise for the annual intensity
 
 
 def _origin(settings: Settings, name: str) -> str:
@@ -53,8 +62,24 @@ def _origin(settings: Settings, name: str) -> str:
     return "given as an argument" if origin == "argument" else f"from {origin}"
 
 
+def _widen(base: RelativeRange, choice: YearChoice, *, floor: float = 0.0) -> RelativeRange | None:
+    """``base`` widened by a year choice's factors, or None when the year needs no widening."""
+    if choice.low_frac == 1.0 and choice.high_frac == 1.0:
+        return None
+    return RelativeRange(
+        low_frac=max(floor, min(1.0, base.low_frac * choice.low_frac)),
+        high_frac=base.high_frac * choice.high_frac,
+        basis=f"{base.basis}; {choice.note}",
+    )
+
+
 def resolve_factors(
-    settings: Settings, *, datacenter: str | None = None, warn: bool = True, series_zone: str | None = None
+    settings: Settings,
+    *,
+    datacenter: str | None = None,
+    warn: bool = True,
+    series_zone: str | None = None,
+    run_year: int | None = None,
 ) -> Factors:
     """Resolve the PUE and grid intensity for a run.
 
@@ -64,15 +89,28 @@ def resolve_factors(
         warn: issue ``NoRegionWarning`` when the world average is used.
         series_zone: the zone of an intensity series; without a region, its annual figure (when the
             reference tables know the zone as a region) is the one a run falls back to.
+        run_year: the run's calendar year, used when ``settings.year`` is not set (default: this
+            year, UTC). A year the tables lack falls back to the nearest one, which is stated in the
+            sources and widens the factor's range (``mlfootprint.reference.years``).
 
     Raises:
         UnknownNameError: the region or datacenter is not known (exit status 2).
         InvalidValueError: the PUE is below 1.
     """
-    from mlfootprint.reference import default_pue, resolve_intensity, resolve_pue, world_intensity
+    from mlfootprint.reference import resolve_intensity, world_intensity
+    from mlfootprint.reference.pue import DEFAULT_PUE_KEY
+    from mlfootprint.reference.years import intensity_for_year, pue_for_year
 
     assumptions: list[Assumption] = []
     notes: list[str] = []
+    if settings.year is not None:
+        year, year_origin = int(settings.year), _origin(settings, "year")
+    else:
+        year = run_year if run_year is not None else datetime.now(timezone.utc).year
+        year_origin = "the run's calendar year"
+    assumptions.append(Assumption(name="factor_year", value=year, unit="", source=year_origin))
+    pue_rel: RelativeRange | None = None
+    intensity_rel: RelativeRange | None = None
 
     if settings.pue is not None:
         if settings.pue < 1.0:
@@ -81,20 +119,25 @@ def resolve_factors(
         pue_source = f"user: PUE {pue:g} {_origin(settings, 'pue')}"
         pue_kind = "user"
     elif datacenter is not None:
-        fact = resolve_pue(datacenter)
+        fact, choice = pue_for_year(datacenter, year)
         pue, pue_kind = fact.pue, "operator"
-        pue_source = f"{fact.who} {fact.year} published PUE ({fact.source})"
+        note = f"; {choice.note}" if choice.note else ""
+        pue_source = f"{fact.who} {fact.year} published PUE ({fact.source}){note}"
+        pue_rel = _widen(pue_range(fact.pue, "operator", fact.confidence), choice, floor=1.0 / fact.pue)
     elif (operator := cloud_operator(settings.region)) is not None:
-        fact = resolve_pue(operator)
+        fact, choice = pue_for_year(operator, year)
         pue, pue_kind = fact.pue, "operator"
+        note = f"; {choice.note}" if choice.note else ""
         pue_source = (
-            f"{fact.who} {fact.year} fleet PUE for cloud region {settings.region} ({fact.source}); "
+            f"{fact.who} {fact.year} fleet PUE for cloud region {settings.region} ({fact.source}){note}; "
             "set --pue to override"
         )
+        pue_rel = _widen(pue_range(fact.pue, "operator", fact.confidence), choice, floor=1.0 / fact.pue)
     else:
-        fact = default_pue()
+        fact, choice = pue_for_year(DEFAULT_PUE_KEY, year)
         pue, pue_kind = fact.pue, "industry-average"
-        pue_source = f"default: {fact.who} {fact.year} ({fact.source}); set --pue or MLFOOTPRINT_PUE"
+        note = f"; {choice.note}" if choice.note else ""
+        pue_source = f"default: {fact.who} {fact.year} ({fact.source}){note}; set --pue or MLFOOTPRINT_PUE"
     assumptions.append(Assumption(name="pue", value=pue, unit="ratio", source=pue_source))
 
     region_name, origin = settings.region, _origin(settings, "region")
@@ -108,12 +151,14 @@ def resolve_factors(
         else:
             region_name, origin = series_zone, "taken from the intensity series' zone"
     if region_name:
-        intensity = resolve_intensity(region_name)
+        intensity, choice = intensity_for_year(region_name, year)
         kind = intensity.kind
+        note = f"; {choice.note}" if choice.note else ""
         source = (
             f"{intensity.name} {intensity.year} annual average, {intensity.basis} ({intensity.source}); "
-            f"region {region_name!r} {origin}"
+            f"region {region_name!r} {origin}{note}"
         )
+        intensity_rel = _widen(intensity_range(kind), choice)
         region: str | None = region_name
         zone: str | None = intensity.key
     else:
@@ -147,4 +192,7 @@ def resolve_factors(
         cfe_pct=intensity.cfe_pct,
         assumptions=tuple(assumptions),
         warnings=tuple(notes),
+        year=year,
+        pue_rel=pue_rel,
+        intensity_rel=intensity_rel,
     )

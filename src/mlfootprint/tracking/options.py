@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint.bounds import MAX_YEAR, MIN_YEAR, YEAR
 from mlfootprint.config import Settings, load_settings
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.tracking.factors import Factors, resolve_factors
@@ -71,6 +72,9 @@ class TrackerOptions:
         on_exceed: ``"warn"`` (default) or ``"stop"``: when the predicted or used amount exceeds the
             budget, warn once; with ``"stop"`` also set ``Tracker.stop_requested`` (callbacks stop
             training, ``mlfootprint run`` sends SIGTERM). See ``mlfootprint.work.budget``.
+        year: year of the PUE and intensity figures (default ``MLFOOTPRINT_YEAR``, the config file,
+            else the run's calendar year); a year the tables lack falls back to the nearest one,
+            stated in the factor's source, with its range widened.
     """
 
     project: str | None = None
@@ -96,6 +100,7 @@ class TrackerOptions:
     budget_kwh: float | None = None
     budget_co2e_kg: float | None = None
     on_exceed: str = "warn"
+    year: int | None = None
 
     def __post_init__(self) -> None:
         pue = self.pue
@@ -113,6 +118,10 @@ class TrackerOptions:
             raise InvalidValueError("scope", self.scope, "must be 'machine' or 'process'")
         if self.node_meters not in OWNERSHIP:
             raise InvalidValueError("node_meters", self.node_meters, "must be 'auto', 'all' or 'none'")
+        if self.year is not None and (
+            isinstance(self.year, bool) or not isinstance(self.year, int) or YEAR.problem(self.year)
+        ):
+            raise InvalidValueError("year", self.year, f"must be a year between {MIN_YEAR} and {MAX_YEAR}")
         if self.job is not None and not self.job.strip():
             raise InvalidValueError("job", self.job, "must be a non-empty id")
         self.budget  # noqa: B018 -- validates budget_kwh, budget_co2e_kg and on_exceed
@@ -178,6 +187,7 @@ def resolve_options(
         db=options.db,
         series=str(given_series) if isinstance(given_series, (str, Path)) else None,
         zone=options.zone,
+        year=options.year,
     )
     series = _load_series(given_series, settings, now)
     if options.start_plan is not None and series is None:

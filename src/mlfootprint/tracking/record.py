@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mlfootprint.embodied_run import run_embodied
 from mlfootprint.meters.base import Meter
 from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, RunStatus, Sample
 from mlfootprint.tracking.factors import Factors
@@ -127,6 +128,8 @@ def build_record(
         intensity_g_per_kwh=intensity_g_per_kwh,
         intensity_kind=kind,
         intensity_resolution=range_resolution,
+        pue_rel=factors.pue_rel,
+        intensity_rel=factors.intensity_rel if range_resolution == "annual" else None,
     )
     it_energy_j = sum(c.energy_j for c in components)
     net = None
@@ -137,6 +140,8 @@ def build_record(
     merged.setdefault("interval_s", info.interval_s)
     if series is not None and not series.used:
         merged["intensity_fallback_reason"] = series.fallback_reason
+    if status != "running":  # the final figure; a running record's is computed when shown
+        merged["embodied"] = run_embodied(components, duration_s)
     job = info.job
     return RunRecord(
         id=info.id,

@@ -547,6 +547,7 @@ def track(
     budget_kwh: float | None = None,
     budget_co2e_kg: float | None = None,
     on_exceed: str = "warn",
+    year: int | None = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
 
@@ -559,6 +560,7 @@ def track(
         job=job, node=node, node_meters=node_meters, placement=placement, prometheus_port=prometheus_port,
         live=live,
         budget_kwh=budget_kwh, budget_co2e_kg=budget_co2e_kg, on_exceed=on_exceed,
+        year=year,
     )  # fmt: skip
     return Tracker(
         options, meters=meters, store=store, clock=clock, providers=providers, env=env, sinks=sinks
