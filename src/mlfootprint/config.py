@@ -2,7 +2,8 @@
 
 The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
 ``<config home>/mlfootprint/config.ini``. Keys match the field names below (``db``, ``region``,
-``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``).
+``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``,
+``keep_samples``).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Settings:
     project: str = "default"
     series: str | None = None  # an intensity series file for time-resolved CO2e
     zone: str | None = None  # the series' zone (column) to use
+    keep_samples: int | None = 10_000  # samples per meter kept whole; older ones aggregated; None: all
     sources: Mapping[str, str] | None = None
 
     def source_of(self, name: str) -> str:
@@ -75,7 +77,22 @@ class Settings:
 _FLOATS = {"pue", "interval_s", "flush_interval_s"}
 
 
+def _keep_samples(raw: str, origin: str) -> int | None:
+    text = raw.strip().lower()
+    if text == "all":
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{origin}: keep_samples {raw!r} must be 'all' or a whole number of samples >= 1")
+    return number
+
+
 def _coerce(name: str, raw: str, origin: str) -> Any:
+    if name == "keep_samples":
+        return _keep_samples(raw, origin)
     if name not in _FLOATS:
         value: Any = raw.strip()
         if name == "scope" and value not in ("machine", "process"):
@@ -125,7 +142,8 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
         if name not in names:
             raise TypeError(f"unknown setting {name!r}")
         if value is not None:
-            values[name] = _coerce(name, str(value), name) if name in _FLOATS else value
+            coerced = name in _FLOATS or name == "keep_samples"
+            values[name] = _coerce(name, str(value), name) if coerced else value
             sources[name] = "argument"
 
     return replace(Settings(), **values, sources=sources)

@@ -153,7 +153,7 @@ def test_dead_tracker_on_this_host_reads_as_interrupted(store_url: str) -> None:
 
 def test_schema_is_created_once_and_reopening_changes_nothing(store_url: str) -> None:
     with open_store(store_url) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 1
+        assert store.schema_version() == SCHEMA_VERSION == MIGRATIONS[-1].version
         store.save(make_run())
     with open_store(store_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
@@ -197,19 +197,20 @@ def test_new_run_ids_sort_by_time_and_do_not_clash() -> None:
 def test_a_later_migration_is_applied_once_to_an_existing_ledger(store_url: str) -> None:
     with open_store(store_url) as store:
         store.save(make_run())
+    later = SCHEMA_VERSION + 1
     v2 = Migration(
-        version=2, description="test column", statements=("ALTER TABLE runs ADD COLUMN note TEXT",)
+        version=later, description="test column", statements=("ALTER TABLE runs ADD COLUMN note TEXT",)
     )
     dialect = dialect_for(parse_store_url(store_url), timeout_s=5.0)
     conn = dialect.connect()
     try:
-        assert migrate(dialect, conn, display="test", now=T0, migrations=(*MIGRATIONS, v2)) == 1
-        assert migrate(dialect, conn, display="test", now=T0, migrations=(*MIGRATIONS, v2)) == 2
-        assert current_version(dialect, conn) == 2
+        assert migrate(dialect, conn, display="test", now=T0, migrations=(*MIGRATIONS, v2)) == SCHEMA_VERSION
+        assert migrate(dialect, conn, display="test", now=T0, migrations=(*MIGRATIONS, v2)) == later
+        assert current_version(dialect, conn) == later
         rows = conn.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-        assert [r[0] for r in rows] == [1, 2]
+        assert [r[0] for r in rows] == [*(m.version for m in MIGRATIONS), later]
         assert conn.execute("SELECT note FROM runs").fetchall() == [(None,)]
     finally:
         conn.close()
-    with pytest.raises(StoreError, match="schema version 2, newer than this mlfootprint understands"):
+    with pytest.raises(StoreError, match=f"schema version {later}, newer than this mlfootprint understands"):
         open_store(store_url)

@@ -14,6 +14,7 @@ __all__ = [
     "CHUNK",
     "COMPONENT_COLUMNS",
     "INSERT_COMPONENT",
+    "UPSERT_COMPONENT",
     "INSERT_PHASE",
     "INSERT_SAMPLE",
     "PHASE_COLUMNS",
@@ -46,6 +47,10 @@ UPSERT_RUN = (
 INSERT_COMPONENT = (
     f"INSERT INTO components (run_id, position, {', '.join(COMPONENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' * (len(COMPONENT_COLUMNS) + 2))})"
+)
+UPSERT_COMPONENT = (
+    f"{INSERT_COMPONENT} ON CONFLICT (run_id, position) DO UPDATE SET "
+    f"{', '.join(f'{c} = excluded.{c}' for c in COMPONENT_COLUMNS)}"
 )
 INSERT_PHASE = (
     f"INSERT INTO phases (run_id, position, {', '.join(PHASE_COLUMNS)}) "

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.reduce.schedule import StartPlan
     from mlfootprint.store import RunStore
+    from mlfootprint.tracking.incremental import FlushState
 
 __all__ = ["Tracker", "track"]
 
@@ -81,6 +82,8 @@ class Tracker:
         zone: the series' zone (column); alone, without a series, the shipped 2022 subset is used.
         start_plan: the plan the run was deferred by (``reduce.schedule.plan_start`` on the same
             series); the record's ``extra["schedule"]`` then compares the run with starting at once.
+        keep_samples: samples per meter kept at full resolution (default 10,000); older ones are
+            folded into 5-minute aggregates with exact energy; ``"all"`` keeps every sample.
 
     Unspecified settings come from ``MLFOOTPRINT_*`` environment variables, then the config file
     (``MLFOOTPRINT_SERIES`` and ``MLFOOTPRINT_ZONE`` for the series).
@@ -112,6 +115,7 @@ class Tracker:
         intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
         zone: str | None = None,
         start_plan: StartPlan | None = None,
+        keep_samples: int | str | None = None,
     ) -> None:
         datacenter: str | None = None
         pue_value: float | None = None
@@ -136,7 +140,7 @@ class Tracker:
             project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
             flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
             providers=providers, pid=pid, command=command, intensity_series=intensity_series, zone=zone,
-            start_plan=start_plan,
+            start_plan=start_plan, keep_samples=keep_samples,
         )  # fmt: skip
         self.settings = load_settings(
             project=project,
@@ -148,6 +152,7 @@ class Tracker:
             db=db,
             series=str(intensity_series) if isinstance(intensity_series, (str, Path)) else None,
             zone=zone,
+            keep_samples=keep_samples,
         )
         self.series = self._load_series(intensity_series)
         if start_plan is not None and self.series is None:
@@ -177,6 +182,7 @@ class Tracker:
         self._extra: dict[str, object] = {}
         self._totals = SeriesTotals()
         self._fallback_warned = False
+        self._stored: FlushState | None = None
         self.id: str | None = None
         self.result: RunRecord | None = None
 
@@ -199,6 +205,7 @@ class Tracker:
             raise TrackerError("this tracker was already started; make a new one for another run")
         from mlfootprint.store import new_run_id, open_store
         from mlfootprint.tracking.factors import NoRegionWarning
+        from mlfootprint.tracking.incremental import FlushState
 
         for message in self.factors.warnings:
             warnings.warn(message, NoRegionWarning, stacklevel=2)
@@ -228,6 +235,9 @@ class Tracker:
             pid=os.getpid(),
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
+        self._stored = FlushState(
+            [m.meter_id for m in self._meters], keep_samples=settings.keep_samples
+        )
         self._totals = SeriesTotals.empty(len(self._meters))
         if self.series is not None:
             first = series_intensity(
@@ -362,11 +372,12 @@ class Tracker:
         return record, totals
 
     def _save(self, record: RunRecord, batch: list[RawSample]) -> None:
-        assert self._store is not None and self._info is not None
+        assert self._store is not None and self._info is not None and self._stored is not None
         samples = samples_from_raw(
             self._meters, batch, started_at=self._info.started_at, previous=self._previous
         )
-        self._store.save(record, samples)
+        self._store.save(record, samples, **self._stored.options(record, batch))
+        self._stored.saved(record, batch)
 
     def _flush(self, batch: list[RawSample]) -> None:
         """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
@@ -447,10 +458,11 @@ def track(
     store: RunStore | None = None,
     intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
     zone: str | None = None,
+    keep_samples: int | str | None = None,
 ) -> Tracker:
     """Track a block (``with track(...) as run:``) or a function (``@track(...)``); see ``Tracker``."""
     return Tracker(
         project=project, name=name, region=region, pue=pue, tags=tags, interval_s=interval_s,
         flush_interval_s=flush_interval_s, scope=scope, db=db, meters=meters, clock=clock, store=store,
-        intensity_series=intensity_series, zone=zone,
+        intensity_series=intensity_series, zone=zone, keep_samples=keep_samples,
     )  # fmt: skip
