@@ -300,6 +300,14 @@ class SQLStore:
 
         return self._retry("read", read)
 
+    def count_runs(self, *, project: str | None = None) -> int:
+        """How many runs the ledger holds (of one project)."""
+        sql, params = "SELECT COUNT(*) FROM runs", list[Any]()
+        if project is not None:
+            sql += " WHERE project = ?"
+            params.append(project)
+        return int(self._retry("read", lambda: self._q(sql, params))[0][0])
+
     def samples(self, run_id: str, meter_id: str | None = None) -> list[Sample]:
         """The run's samples in time order (then by meter), optionally of one meter."""
 
