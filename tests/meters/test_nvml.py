@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mlfootprint.errors import MeterError, MeterUnavailableError
@@ -154,3 +156,18 @@ def test_bounds_are_nvidia_stated_five_percent(clock: FakeClock) -> None:
     energy = meter.read_energy_j()
     assert energy == pytest.approx(2000.0, abs=1e-3)
     assert meter.energy_bounds_j() == pytest.approx((1900.0, 2100.0), abs=1e-3)  # type: ignore[attr-defined]
+
+
+def test_a_missing_driver_is_known_without_loading_nvml(tmp_path: Path) -> None:
+    from mlfootprint.meters.nvml import driver_absent_reason
+
+    driver = tmp_path / "proc-driver-nvidia"
+    wsl = tmp_path / "libnvidia-ml.so.1"
+    reason = driver_absent_reason((driver, wsl), platform="linux")
+    assert reason is not None and "no NVIDIA driver" in reason and str(driver) in reason
+    wsl.write_bytes(b"")
+    assert driver_absent_reason((driver, wsl), platform="linux") is None
+    wsl.unlink()
+    driver.mkdir()
+    assert driver_absent_reason((driver, wsl), platform="linux") is None
+    assert driver_absent_reason((tmp_path / "none",), platform="win32") is None  # NVML decides there

@@ -36,6 +36,33 @@ COMMAND_MODULES = (
 )
 
 
+#: command name -> (module, one-line help): ``mlfootprint --help`` and the parsing of one command import
+#: only the chosen command's module. A module in ``COMMAND_MODULES`` without an entry here is imported
+#: every time (correct, only slower).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("mlfootprint.cli.demo", "track a small CPU training job, store it, print its report"),
+    "run": ("mlfootprint.cli.run", "track any command; store the run; print the summary"),
+    "estimate": (
+        "mlfootprint.cli.estimate",
+        "footprint from a specification (hardware, count, duration, PUE, location)",
+    ),
+    "papers": ("mlfootprint.cli.papers", "reproduce the published tables (published vs computed)"),
+    "runs": ("mlfootprint.cli.runs", "the run ledger: list, show or delete stored runs"),
+    "report": (
+        "mlfootprint.cli.report",
+        "carbon statement of a run or an estimate (markdown, latex, json, html)",
+    ),
+    "schedule": ("mlfootprint.cli.schedule", "plan when to run one job"),
+    "shift": ("mlfootprint.cli.schedule", "time-shifting study over every arrival"),
+    "where": ("mlfootprint.cli.schedule", "compare zones: where to run"),
+    "whatif": ("mlfootprint.cli.whatif", "4M what-if: Model, Machine, Mechanization, Map"),
+    "summary": ("mlfootprint.cli.summary", "project totals: runs, device-hours, energy and CO2e, grouped"),
+    "export": ("mlfootprint.cli.summary", "export runs (CSV or JSON, one flat row per run)"),
+    "doctor": ("mlfootprint.cli.doctor", "which meters and data sources work here, and why not"),
+    "data": ("mlfootprint.cli.data", "the reference tables, their sources and versions"),
+}
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit status 2.
 
@@ -51,26 +78,53 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _register(sub: Any, name: str) -> bool:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:  # command not built into this installation
+            return False
+        raise
+    module.register(sub)
+    return True
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser: every command in full, or only ``command`` in full.
+
+    With ``command`` (a name of ``COMMANDS``), the other commands are listed by name and one-line help
+    without importing their modules: ``--help`` and a command's start stay fast.
+    """
     parser = OneLineParser(
         prog="mlfootprint",
         description="Measure, estimate, report and reduce the energy and CO2e of machine learning.",
     )
     parser.add_argument("--version", action="version", version=f"mlfootprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    tabled = {module for module, _ in COMMANDS.values()}
+    lazy = command is not None
+    chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # command not built into this installation
-                continue
-            raise
-        module.register(sub)
+        if lazy and name in tabled and name != chosen:
+            for cmd, (module, help_text) in COMMANDS.items():
+                if module == name:
+                    sub.add_parser(cmd, help=help_text, add_help=False)
+            continue
+        _register(sub, name)
     return parser
 
 
+def _command_of(argv: Sequence[str]) -> str:
+    """The command named in ``argv`` (``""`` when none: top-level help or an unknown name)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else ""
+    return ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(_command_of(argv))
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)

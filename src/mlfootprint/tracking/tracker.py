@@ -30,7 +30,8 @@ from mlfootprint.config import load_settings
 from mlfootprint.errors import InvalidValueError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus
-from mlfootprint.tracking.factors import Factors, resolve_factors
+from mlfootprint.tracking.factor_cache import cached_factors
+from mlfootprint.tracking.factors import Factors
 from mlfootprint.tracking.phases import Phase, PhaseBook
 from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
 from mlfootprint.tracking.sampler import MIN_INTERVAL_S, RawSample, Sampler
@@ -161,9 +162,7 @@ class Tracker:
             )
         self.start_plan = start_plan
         series_zone = self.series.zone if self.series is not None else None
-        self.factors: Factors = resolve_factors(
-            self.settings, datacenter=datacenter, warn=False, series_zone=series_zone
-        )
+        self.factors: Factors = cached_factors(self.settings, datacenter=datacenter, series_zone=series_zone)
         self.name = name
         self.tags = dict(tags or {})
         self._clock: Clock = clock or SystemClock()

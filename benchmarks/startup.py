@@ -1,0 +1,123 @@
+"""Cold start: what a fresh process pays for mlfootprint before (and without) any training.
+
+Each case runs in a fresh interpreter; cases alternate (A B C ... A B C ...) so that drift of a shared
+machine hits them all alike, and the median over the repetitions is printed, minus the bare interpreter
+(``python -c pass``). Bytecode is compiled first, as an installed package has it.
+
+Cases: ``from mlfootprint import track``; that plus the first ``start()``/``stop()`` of a tracked block
+(a new SQLite ledger in a temporary folder, meters discovered as on a user's machine); the
+command line's ``--help``, ``estimate`` and ``papers``. CodeCarbon and carbontracker (import, then
+start/stop of their offline trackers) are measured only where they are already installed, in this
+interpreter or in ``.bench-venv/`` (made by ``benchmarks/overhead.py``); nothing is installed here.
+
+Usage: ``python benchmarks/startup.py [--repetitions N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_VENV = ROOT / ".bench-venv"
+
+TRACK = """
+import tempfile, warnings
+from mlfootprint import track
+warnings.simplefilter("ignore")
+with track(db="sqlite:///" + tempfile.mkdtemp() + "/runs.sqlite3", region="FR"):
+    pass
+"""
+CLI = "import sys; from mlfootprint.cli.main import main; sys.exit(main())"
+CODECARBON = """
+import logging, tempfile
+from codecarbon import OfflineEmissionsTracker
+t = OfflineEmissionsTracker(country_iso_code="FRA", output_dir=tempfile.mkdtemp(), log_level="error",
+                            save_to_file=False)
+t.start(); t.stop()
+"""
+CARBONTRACKER = """
+import tempfile
+from carbontracker.tracker import CarbonTracker
+t = CarbonTracker(epochs=1, log_dir=tempfile.mkdtemp(), verbose=0, update_interval=1)
+t.epoch_start(); t.epoch_end(); t.stop()
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env["MLFOOTPRINT_HOME"] = tempfile.mkdtemp(prefix="mlfp-startup-")
+    return env
+
+
+def _has(python: str, module: str) -> bool:
+    probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, env=_env())
+    return probe.returncode == 0
+
+
+def _cases() -> dict[str, list[str]]:
+    py = sys.executable
+    cases = {
+        "bare python": [py, "-c", "pass"],
+        "import mlfootprint.track": [py, "-c", "from mlfootprint import track"],
+        "import + first start/stop": [py, "-c", TRACK],
+        "mlfootprint --help": [py, "-c", CLI, "--help"],
+        "mlfootprint estimate": [
+            py, "-c", CLI, "estimate", "--hardware", "V100", "--count", "8", "--hours", "24",
+            "--region", "FR", "--pue", "1.1",
+        ],
+        "mlfootprint papers": [py, "-c", CLI, "papers"],
+    }  # fmt: skip
+    peer_py = {"codecarbon": py, "carbontracker": py}
+    bench_py = BENCH_VENV / "bin" / "python"
+    for peer in peer_py:
+        module = "carbontracker.tracker" if peer == "carbontracker" else peer
+        if not _has(py, module) and bench_py.exists() and _has(str(bench_py), module):
+            peer_py[peer] = str(bench_py)
+        if not _has(peer_py[peer], module):
+            print(f"{peer}: not installed here or in {BENCH_VENV.name}/; skipped", file=sys.stderr)
+            continue
+        body = CODECARBON if peer == "codecarbon" else CARBONTRACKER
+        cases[f"import {peer}"] = [peer_py[peer], "-c", f"import {module}"]
+        cases[f"{peer} + first start/stop"] = [peer_py[peer], "-c", body]
+    return cases
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=15)
+    args = parser.parse_args()
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
+    cases = _cases()
+    env = _env()
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    for name, cmd in cases.items():  # warm the page cache and the bytecode once
+        subprocess.run(cmd, capture_output=True, env=env, check=False)
+    for _ in range(args.repetitions):
+        for name, cmd in cases.items():
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, env=env, check=False)
+            times[name].append(time.perf_counter() - t0)
+            if done.returncode not in (0,):
+                print(f"{name}: exit status {done.returncode}: {done.stderr.decode()[-300:]}", file=sys.stderr)
+    bare = statistics.median(times["bare python"])
+    print(f"cold start, median of {args.repetitions} fresh processes (min in brackets), {os.cpu_count()} CPUs")
+    print(f"{'case':<34} {'wall ms':>9} {'over bare python ms':>20}")
+    for name, values in times.items():
+        med, low = statistics.median(values), min(values)
+        over = "" if name == "bare python" else f"{1e3 * (med - bare):>9.1f} ({1e3 * (low - min(times['bare python'])):.1f})"
+        print(f"{name:<34} {1e3 * med:>9.1f} {over:>20}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
