@@ -51,28 +51,36 @@ def _estimate_statement(args: argparse.Namespace) -> Any:
 def _plot_images(
     run: Any, samples: Any, plots_dir: str | None, embed: bool
 ) -> tuple[dict[str, str], list[str]]:
-    """Write plots to ``plots_dir`` and/or embed them; return (caption -> path or data URI, notes)."""
-    from mlfootprint.report.plots import PlotsUnavailableError, figure_png_data_uri, run_figures, save_figure
+    """Write plots to ``plots_dir`` and/or embed them; return (caption -> path or inline SVG, notes).
 
+    Embedded plots are light inline SVG (``report.svgplot``: no matplotlib, milliseconds); files written
+    to ``plots_dir`` are matplotlib's PNG and SVG.
+    """
     captions = {
         "power": "Power per component over time",
         "energy": "Cumulative energy per component",
         "intensity": "Grid carbon intensity during the run",
     }
+    images: dict[str, str] = {}
+    if embed:
+        from mlfootprint.report.svgplot import run_charts_svg
+
+        images = {captions[stem]: svg for stem, svg in run_charts_svg(run, samples).items()}
+        if plots_dir is None:
+            return images, []
+    from mlfootprint.report.plots import PlotsUnavailableError, run_figures, save_figure
+
     try:
         figs = run_figures(run, samples)
     except PlotsUnavailableError as exc:
         if plots_dir is not None:
             raise
-        return {}, [f"plots omitted: {exc}"]
-    images: dict[str, str] = {}
+        return images, [f"plots omitted: {exc}"]
     for stem, fig in figs.items():
         if plots_dir is not None:
             written = save_figure(fig, Path(plots_dir) / f"{run.id}-{stem}")
             if not embed:
                 images[captions[stem]] = str(written[0])
-        if embed:
-            images[captions[stem]] = figure_png_data_uri(fig)
     return images, []
 
 

@@ -1,0 +1,52 @@
+"""The per-user cache of resolved factors: hits, misses, damage and errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from mlfootprint.config import load_settings
+from mlfootprint.errors import UnknownNameError
+from mlfootprint.tracking.factor_cache import cached_factors
+from mlfootprint.tracking.factors import resolve_factors
+
+FRANCE_2024_G_PER_KWH = 44.2  # OWID/Ember 2025 release, France, latest year (2024)
+
+
+def test_a_cached_entry_is_read_back_and_equals_a_fresh_resolution(tmp_path: Path) -> None:
+    settings = load_settings(region="FR", pue=1.2)
+    first = cached_factors(settings, cache_dir=tmp_path)
+    assert first == resolve_factors(settings, warn=False)
+    assert first.intensity_g_per_kwh == pytest.approx(FRANCE_2024_G_PER_KWH)
+    (entry,) = tmp_path.glob("*.json")
+    doc = json.loads(entry.read_text())
+    doc["intensity_g_per_kwh"] = 1.0  # what the next process reads is the entry, not the tables
+    entry.write_text(json.dumps(doc))
+    assert cached_factors(settings, cache_dir=tmp_path).intensity_g_per_kwh == 1.0
+    # other settings are another entry
+    assert cached_factors(load_settings(region="DE", pue=1.2), cache_dir=tmp_path).region == "DE"
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    settings = load_settings(region="FR")
+    cached_factors(settings, cache_dir=tmp_path)
+    (entry,) = tmp_path.glob("*.json")
+    entry.write_text("{not json")
+    again = cached_factors(settings, cache_dir=tmp_path)
+    assert again == resolve_factors(settings, warn=False)
+    assert json.loads(entry.read_text())["region"] == "FR"
+
+
+def test_errors_are_raised_and_never_cached(tmp_path: Path) -> None:
+    with pytest.raises(UnknownNameError):
+        cached_factors(load_settings(region="Atlantis"), cache_dir=tmp_path)
+    assert list(tmp_path.glob("*.json")) == []
+
+
+def test_the_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MLFOOTPRINT_NO_CACHE", "1")
+    cached_factors(load_settings(region="FR"), cache_dir=tmp_path)
+    assert list(tmp_path.glob("*.json")) == []
