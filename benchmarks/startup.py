@@ -5,7 +5,9 @@ machine hits them all alike, and the median over the repetitions is printed, min
 (``python -c pass``). Bytecode is compiled first, as an installed package has it.
 
 Cases: ``from mlfootprint import track``; that plus the first ``start()``/``stop()`` of a tracked block
-(a new SQLite ledger in a temporary folder, meters discovered as on a user's machine); the
+(meters discovered as on a user's machine) in the usual state, where mlfootprint has run before (the
+ledger exists, the factor cache is warm), and on a machine's very first run (a new SQLite ledger to
+create, ``MLFOOTPRINT_NO_CACHE=1``); the
 command line's ``--help``, ``estimate`` and ``papers``. CodeCarbon and carbontracker (import, then
 start/stop of their offline trackers) are measured only where they are already installed, in this
 interpreter or in ``.bench-venv/`` (made by ``benchmarks/overhead.py``); nothing is installed here.
@@ -29,10 +31,11 @@ ROOT = Path(__file__).resolve().parents[1]
 BENCH_VENV = ROOT / ".bench-venv"
 
 TRACK = """
-import tempfile, warnings
+import os, tempfile, warnings
 from mlfootprint import track
 warnings.simplefilter("ignore")
-with track(db="sqlite:///" + tempfile.mkdtemp() + "/runs.sqlite3", region="FR"):
+db = os.environ.get("MLFP_BENCH_DB") or "sqlite:///" + tempfile.mkdtemp() + "/runs.sqlite3"
+with track(db=db, region="FR"):
     pass
 """
 CLI = "import sys; from mlfootprint.cli.main import main; sys.exit(main())"
@@ -64,12 +67,14 @@ def _has(python: str, module: str) -> bool:
     return probe.returncode == 0
 
 
-def _cases() -> dict[str, list[str]]:
+def _cases() -> dict[str, list[str] | tuple[list[str], dict[str, str]]]:
     py = sys.executable
-    cases = {
+    ledger = f"sqlite:///{tempfile.mkdtemp(prefix='mlfp-startup-db-')}/runs.sqlite3"
+    cases: dict[str, list[str] | tuple[list[str], dict[str, str]]] = {
         "bare python": [py, "-c", "pass"],
         "import mlfootprint.track": [py, "-c", "from mlfootprint import track"],
-        "import + first start/stop": [py, "-c", TRACK],
+        "import + first start/stop": ([py, "-c", TRACK], {"MLFP_BENCH_DB": ledger}),
+        "  same, new ledger, no cache": ([py, "-c", TRACK], {"MLFOOTPRINT_NO_CACHE": "1"}),
         "mlfootprint --help": [py, "-c", CLI, "--help"],
         "mlfootprint estimate": [
             py, "-c", CLI, "estimate", "--hardware", "V100", "--count", "8", "--hours", "24",
@@ -100,12 +105,17 @@ def main() -> int:
     cases = _cases()
     env = _env()
     times: dict[str, list[float]] = {name: [] for name in cases}
-    for name, cmd in cases.items():  # warm the page cache and the bytecode once
-        subprocess.run(cmd, capture_output=True, env=env, check=False)
+    def split(case: list[str] | tuple[list[str], dict[str, str]]) -> tuple[list[str], dict[str, str]]:
+        return (case[0], {**env, **case[1]}) if isinstance(case, tuple) else (case, env)
+
+    for case in cases.values():  # warm the page cache, the bytecode, the ledger and the factor cache
+        cmd, case_env = split(case)
+        subprocess.run(cmd, capture_output=True, env=case_env, check=False)
     for _ in range(args.repetitions):
-        for name, cmd in cases.items():
+        for name, case in cases.items():
+            cmd, case_env = split(case)
             t0 = time.perf_counter()
-            done = subprocess.run(cmd, capture_output=True, env=env, check=False)
+            done = subprocess.run(cmd, capture_output=True, env=case_env, check=False)
             times[name].append(time.perf_counter() - t0)
             if done.returncode not in (0,):
                 print(f"{name}: exit status {done.returncode}: {done.stderr.decode()[-300:]}", file=sys.stderr)

@@ -39,11 +39,17 @@ DEFAULT_AGGREGATE_S = 300.0
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Compaction:
-    """Fold the samples of ``meter_ids`` older than ``before_s`` into aggregates ``width_s`` wide."""
+    """Fold the samples of ``meter_ids`` older than ``before_s`` into aggregates ``width_s`` wide.
+
+    ``after_s`` is where the previous compaction stopped (its ``boundary_s``): only samples from there on
+    are looked at. On PostgreSQL the rows deleted by earlier compactions stay in the index until a
+    vacuum, and a scan from the start of the run would walk all of them at every flush.
+    """
 
     meter_ids: tuple[str, ...]
     before_s: float
     width_s: float = DEFAULT_AGGREGATE_S
+    after_s: float = 0.0
 
     @property
     def boundary_s(self) -> float:
@@ -91,12 +97,14 @@ def parse_keep_samples(value: object) -> int | None:
 
 
 def compaction_for(
-    meter_ids: Sequence[str], *, before_s: float, width_s: float = DEFAULT_AGGREGATE_S
+    meter_ids: Sequence[str], *, before_s: float, width_s: float = DEFAULT_AGGREGATE_S, after_s: float = 0.0
 ) -> Compaction | None:
-    """The compaction that folds samples before ``before_s`` (None when no whole aggregate is due)."""
-    if before_s < width_s:
+    """The compaction that folds samples in ``[after_s, before_s)`` rounded down to whole aggregates
+    (None when no new whole aggregate is due)."""
+    plan = Compaction(meter_ids=tuple(meter_ids), before_s=before_s, width_s=width_s, after_s=after_s)
+    if plan.boundary_s <= max(0.0, after_s):
         return None
-    return Compaction(meter_ids=tuple(meter_ids), before_s=before_s, width_s=width_s)
+    return plan
 
 
 def _bucket(dialect_name: str, column: str) -> str:
@@ -123,7 +131,7 @@ def _upsert_sql(dialect_name: str) -> str:
         "energy_j_first, energy_j_last, power_samples, power_w_min, power_w_mean, power_w_max) "
         f"SELECT run_id, meter_id, {bucket} * ?, ?, MIN(t_s), MAX(t_s), COUNT(*), MIN(energy_j), "
         "MAX(energy_j), COUNT(power_w), MIN(power_w), AVG(power_w), MAX(power_w) FROM samples "
-        "WHERE run_id = ? AND meter_id = ? AND t_s < ? GROUP BY 1, 2, 3 "
+        "WHERE run_id = ? AND meter_id = ? AND t_s >= ? AND t_s < ? GROUP BY 1, 2, 3 "
         "ON CONFLICT (run_id, meter_id, t_s) DO UPDATE SET "
         f"first_t_s = {_least(f'{old}.first_t_s', f'{new}.first_t_s', '<')}, "
         f"last_t_s = {_least(f'{old}.last_t_s', f'{new}.last_t_s', '>')}, "
@@ -147,8 +155,8 @@ def compact(conn: Any, dialect: Any, run_id: str, plan: Compaction) -> None:
     if boundary <= 0:
         return
     upsert = dialect.sql(_upsert_sql(dialect.name))
-    delete = dialect.sql("DELETE FROM samples WHERE run_id = ? AND meter_id = ? AND t_s < ?")
-    w = plan.width_s
+    delete = dialect.sql("DELETE FROM samples WHERE run_id = ? AND meter_id = ? AND t_s >= ? AND t_s < ?")
+    w, after = plan.width_s, plan.after_s
     for meter_id in plan.meter_ids:
-        conn.execute(upsert, (w, w, w, run_id, meter_id, boundary))
-        conn.execute(delete, (run_id, meter_id, boundary))
+        conn.execute(upsert, (w, w, w, run_id, meter_id, after, boundary))
+        conn.execute(delete, (run_id, meter_id, after, boundary))

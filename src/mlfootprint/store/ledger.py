@@ -357,6 +357,20 @@ class SQLStore:
             for r in self._retry("read", read)
         ]  # fmt: skip
 
+    def _meter_ids(self, run_id: str) -> list[str]:
+        """The meters that have samples or aggregates in the run (a loose index scan: one seek each)."""
+        found: set[str] = set()
+        for table in ("samples", "sample_aggregates"):
+            rows = self._q(
+                f"WITH RECURSIVE m(id) AS (SELECT (SELECT meter_id FROM {table} WHERE run_id = ? "
+                f"ORDER BY meter_id LIMIT 1) UNION ALL SELECT (SELECT meter_id FROM {table} WHERE run_id = ? "
+                "AND meter_id > m.id ORDER BY meter_id LIMIT 1) FROM m WHERE m.id IS NOT NULL) "
+                "SELECT id FROM m WHERE id IS NOT NULL",
+                (run_id, run_id),
+            )
+            found.update(str(r[0]) for r in rows)
+        return sorted(found)
+
     def plot_samples(
         self, run_id: str, *, max_points: int = DEFAULT_MAX_POINTS, meter_id: str | None = None
     ) -> list[Sample]:
@@ -371,9 +385,10 @@ class SQLStore:
             with self._dialect.transaction(self._conn, write=False):
                 full = self._resolve(run_id)
                 row = self._q("SELECT started_at, duration_s FROM runs WHERE id = ?", (full,))[0]
+                meters = [meter_id] if meter_id is not None else self._meter_ids(full)
                 points = downsampled_samples(
                     self._q, self._dialect.name, full,
-                    span_s=float(row[1]), max_points=max_points, meter_id=meter_id,
+                    span_s=float(row[1]), max_points=max_points, meter_ids=meters,
                 )  # fmt: skip
             started = self._dialect.from_db_time(row[0])
             assert started is not None  # NOT NULL column

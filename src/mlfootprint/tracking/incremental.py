@@ -41,6 +41,8 @@ class FlushState:
         #: the times of the latest ``keep_samples`` readings (the recent window)
         self._recent: deque[float] = deque(maxlen=keep_samples or 1)
         self.phases_saved = 0
+        #: where the last stored compaction stopped: older samples are all folded already
+        self.folded_to_s = 0.0
 
     def options(self, record: RunRecord, batch: Sequence[RawSample]) -> dict[str, Any]:
         """``save`` keyword arguments for saving ``record`` with ``batch``."""
@@ -49,12 +51,17 @@ class FlushState:
             recent = deque(self._recent, maxlen=self._keep_samples)
             recent.extend(t_s for t_s in dict.fromkeys(t for _, t, _ in batch) if not recent or t_s > recent[-1])
             if len(recent) == self._keep_samples:
-                compaction = compaction_for(self._meter_ids, before_s=recent[0], width_s=self._aggregate_s)
+                compaction = compaction_for(
+                    self._meter_ids, before_s=recent[0], width_s=self._aggregate_s, after_s=self.folded_to_s
+                )
         return {"phases_from": min(self.phases_saved, len(record.phases)), "compaction": compaction}
 
-    def saved(self, record: RunRecord, batch: Sequence[RawSample]) -> None:
-        """Note a successful save of ``record`` with ``batch``."""
+    def saved(self, record: RunRecord, batch: Sequence[RawSample], options: dict[str, Any]) -> None:
+        """Note a successful save of ``record`` with ``batch`` and the ``options`` it was saved with."""
         self.phases_saved = len(record.phases)
+        compaction = options.get("compaction")
+        if compaction is not None:
+            self.folded_to_s = compaction.boundary_s
         recent = self._recent
         for t_s in dict.fromkeys(t for _, t, _ in batch):
             if not recent or t_s > recent[-1]:

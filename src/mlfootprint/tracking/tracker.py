@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 import os
-import socket
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -55,6 +54,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: how long stop() waits for the sampler thread
 JOIN_TIMEOUT_S = 5.0
+
+
+def _hostname() -> str:
+    import socket  # here, not at import time: ``import mlfootprint`` stays light
+
+    return socket.gethostname()
 
 
 class Tracker:
@@ -230,7 +235,7 @@ class Tracker:
             flush_interval_s=settings.flush_interval_s,
             scope=settings.scope,
             command=self._command,
-            hostname=socket.gethostname(),
+            hostname=_hostname(),
             pid=os.getpid(),
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
@@ -375,8 +380,9 @@ class Tracker:
         samples = samples_from_raw(
             self._meters, batch, started_at=self._info.started_at, previous=self._previous
         )
-        self._store.save(record, samples, **self._stored.options(record, batch))
-        self._stored.saved(record, batch)
+        options = self._stored.options(record, batch)
+        self._store.save(record, samples, **options)
+        self._stored.saved(record, batch, options)
 
     def _flush(self, batch: list[RawSample]) -> None:
         """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
