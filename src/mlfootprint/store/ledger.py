@@ -17,6 +17,7 @@ from mlfootprint.store.compaction import Compaction, SampleAggregate, compact
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
 from mlfootprint.store.schema import current_version, migrate
+from mlfootprint.store.totals import GroupSums, group_sums
 from mlfootprint.store.series import DEFAULT_MAX_POINTS, downsampled_samples, points_to_samples
 from mlfootprint.store.sql import (
     CHUNK,
@@ -297,6 +298,15 @@ class SQLStore:
         def read() -> list[RunRecord]:
             with self._dialect.transaction(self._conn, write=False):
                 return self._build(self._q(sql, params))
+
+        return self._retry("read", read)
+
+    def group_sums(self, *, project: str | None = None, by: str | None = None) -> list[GroupSums]:
+        """Totals per group of runs (project, name, day or ``tag:KEY``), summed by the database."""
+
+        def read() -> list[GroupSums]:
+            with self._dialect.transaction(self._conn, write=False):
+                return group_sums(self._q, self._dialect.name, project=project, by=by)
 
         return self._retry("read", read)
 
