@@ -45,16 +45,17 @@ def _build(url: str, n_runs: int, n_samples: int) -> str:
         started = T0 + timedelta(minutes=15 * i)
         store.save(
             replace(
-                base, id=new_run_id(now_s=started.timestamp()), project=f"project-{i % 5}", name=f"job-{i % 40}",
-                tags={"sweep": str(i % 17), "seed": str(i % 3)}, started_at=started,
+                base, id=new_run_id(now_s=started.timestamp()), project=f"project-{i % 5}",
+                name=f"job-{i % 40}", tags={"sweep": str(i % 17), "seed": str(i % 3)}, started_at=started,
                 ended_at=started + timedelta(hours=1), heartbeat_at=started + timedelta(hours=1),
             )
         )  # fmt: skip
     built_runs = time.perf_counter() - t0
     ticks = n_samples // 2
     big = replace(
-        base, id=new_run_id(now_s=(T0 + timedelta(days=200)).timestamp()), name="long", duration_s=float(ticks),
-        started_at=T0 + timedelta(days=200), ended_at=T0 + timedelta(days=200, seconds=ticks),
+        base, id=new_run_id(now_s=(T0 + timedelta(days=200)).timestamp()), name="long",
+        duration_s=float(ticks), started_at=T0 + timedelta(days=200),
+        ended_at=T0 + timedelta(days=200, seconds=ticks),
     )  # fmt: skip
     t0 = time.perf_counter()
     batch: list[Sample] = []

@@ -99,8 +99,10 @@ def main() -> int:
         )
         cpu0, samples0 = time.process_time(), samples
     result = run.stop()
-    print(f"run {result.id}: {sampler.flushes} flushes, {len(result.phases)} phases, IT energy "
-          f"{result.it_energy_j / 3.6e6:.3f} kWh")
+    print(
+        f"run {result.id}: {sampler.flushes} flushes, {len(result.phases)} phases, IT energy "
+        f"{result.it_energy_j / 3.6e6:.3f} kWh"
+    )
     store.close()
     if not args.db:
         for p in Path(url.removeprefix("sqlite:///")).parent.glob("*"):

@@ -105,6 +105,7 @@ def main() -> int:
     cases = _cases()
     env = _env()
     times: dict[str, list[float]] = {name: [] for name in cases}
+
     def split(case: list[str] | tuple[list[str], dict[str, str]]) -> tuple[list[str], dict[str, str]]:
         return (case[0], {**env, **case[1]}) if isinstance(case, tuple) else (case, env)
 
@@ -118,13 +119,21 @@ def main() -> int:
             done = subprocess.run(cmd, capture_output=True, env=case_env, check=False)
             times[name].append(time.perf_counter() - t0)
             if done.returncode not in (0,):
-                print(f"{name}: exit status {done.returncode}: {done.stderr.decode()[-300:]}", file=sys.stderr)
+                print(
+                    f"{name}: exit status {done.returncode}: {done.stderr.decode()[-300:]}", file=sys.stderr
+                )
     bare = statistics.median(times["bare python"])
-    print(f"cold start, median of {args.repetitions} fresh processes (min in brackets), {os.cpu_count()} CPUs")
+    print(
+        f"cold start, median of {args.repetitions} fresh processes (min in brackets), {os.cpu_count()} CPUs"
+    )
     print(f"{'case':<34} {'wall ms':>9} {'over bare python ms':>20}")
     for name, values in times.items():
         med, low = statistics.median(values), min(values)
-        over = "" if name == "bare python" else f"{1e3 * (med - bare):>9.1f} ({1e3 * (low - min(times['bare python'])):.1f})"
+        over = (
+            ""
+            if name == "bare python"
+            else f"{1e3 * (med - bare):>9.1f} ({1e3 * (low - min(times['bare python'])):.1f})"
+        )
         print(f"{name:<34} {1e3 * med:>9.1f} {over:>20}")
     return 0
 

@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+import itertools  # noqa: E402
+
 from helpers.store_strategies import T0, make_run  # noqa: E402
 from mlfootprint.records import ComponentEnergy, Sample  # noqa: E402
 from mlfootprint.store import open_store  # noqa: E402
@@ -86,7 +88,7 @@ def main() -> int:
         # energy from the rows: the first reading, then each aggregate's and sample's increment
         chain = [aggregates[0].energy_j_first] if aggregates else [0.0]
         chain += [a.energy_j_last for a in aggregates] + [s.energy_j for s in samples]
-        increments = chain[0] + math.fsum(b - a for a, b in zip(chain, chain[1:]))
+        increments = chain[0] + math.fsum(b - a for a, b in itertools.pairwise(chain))
         stored_counter = next(c.energy_j for c in store.get_run(run.id).components if c.meter_id == meter)
         exact &= chain[-1] == counter == stored_counter and chain == sorted(chain)
         exact &= math.isclose(increments, counter, rel_tol=1e-12)
@@ -107,8 +109,10 @@ def main() -> int:
         f"{args.days:g} days x {args.components} components at 1 s = {ticks * args.components:,} samples, "
         f"keep_samples={args.keep_samples}, written in {written_s:.0f} s"
     )
-    print(f"ledger on disk: {size / 1e6:.1f} MB ({size / hours:,.0f} bytes per run-hour, "
-          f"{size / (hours * args.components):,.0f} per component-hour)")
+    print(
+        f"ledger on disk: {size / 1e6:.1f} MB ({size / hours:,.0f} bytes per run-hour, "
+        f"{size / (hours * args.components):,.0f} per component-hour)"
+    )
     print(f"rows kept: {rows_samples:,} samples + {rows_aggregates:,} aggregates")
     print(
         "each meter's stored readings end exactly at its counter, their increments sum to it, and every "

@@ -192,7 +192,9 @@ def test_list_pages_by_default_and_says_how_many_are_left(
     url = f"sqlite:///{tmp_path / 'many.sqlite3'}"
     with open_store(url) as store:
         for i in range(53):
-            store.save(_run(f"01HX{i:02d}AAAAAAAAAAAAAAAAAAAA", project="p", started_at=T0 + timedelta(hours=i)))
+            store.save(
+                _run(f"01HX{i:02d}AAAAAAAAAAAAAAAAAAAA", project="p", started_at=T0 + timedelta(hours=i))
+            )
     assert main(["runs", "list", "--db", url]) == 0
     out = capsys.readouterr().out
     assert "01HX52AAAAAAAAAAAAAAAAAAAA" in out and "01HX02AAAAAAAAAAAAAAAAAAAA" not in out

@@ -41,7 +41,12 @@ def test_samples_before_the_boundary_fold_into_aggregates_that_merge_across_flus
         assert [s.t_s for s in store.samples(run.id)] == [21.0]
         # plots read both: the first reading, then the last one of each bucket
         plot = store.plot_samples(run.id, max_points=4)
-        assert [(p.t_s, p.energy_j) for p in plot] == [(1.0, 100.0), (5.0, 500.0), (12.0, 1200.0), (21.0, 2100.0)]
+        assert [(p.t_s, p.energy_j) for p in plot] == [
+            (1.0, 100.0),
+            (5.0, 500.0),
+            (12.0, 1200.0),
+            (21.0, 2100.0),
+        ]
         assert plot[1].power_w == pytest.approx(100.0)  # (500 - 100) J / (5 - 1) s
         assert store.delete_run(run.id) == run.id
         store.save(run)

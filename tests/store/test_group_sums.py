@@ -19,7 +19,8 @@ def _runs() -> list:
     for i in range(12):
         runs.append(
             replace(
-                base, id=f"01HQ{i:022d}", project=("nlp", "vision")[i % 2], name="" if i == 3 else f"job-{i % 3}",
+                base, id=f"01HQ{i:022d}", project=("nlp", "vision")[i % 2],
+                name="" if i == 3 else f"job-{i % 3}",
                 tags={"sweep": str(i % 4)} if i % 5 else {}, started_at=T0 + timedelta(hours=7 * i),
                 duration_s=600.0 * (i + 1), energy_j=1000.0 * (i + 1),
                 # some runs' stored bounds exclude their point estimate: the totals widen them
@@ -43,8 +44,18 @@ def test_sums_in_sql_equal_the_python_totals(store_url: str, by: str | None, pro
     assert [g.group for g in got[0]] == [g.group for g in expected[0]]
     for a, b in zip([*got[0], got[1]], [*expected[0], expected[1]], strict=True):
         assert a.runs == b.runs and a.runs_without_net == b.runs_without_net
-        for name in ("duration_s", "device_hours", "energy_j", "energy_j_low", "energy_j_high", "co2e_g",
-                     "co2e_g_low", "co2e_g_high", "co2e_g_net", "cost"):
+        for name in (
+            "duration_s",
+            "device_hours",
+            "energy_j",
+            "energy_j_low",
+            "energy_j_high",
+            "co2e_g",
+            "co2e_g_low",
+            "co2e_g_high",
+            "co2e_g_net",
+            "cost",
+        ):
             assert getattr(a, name) == pytest.approx(getattr(b, name), rel=1e-12), (a.group, name)
 
 

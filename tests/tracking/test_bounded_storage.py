@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,7 +87,7 @@ def test_older_samples_fold_into_exact_aggregates_and_storage_stays_bounded(
         assert points[-1].energy_j == component.energy_j
         assert points[0].energy_j == pytest.approx(100.0)
         # integrating the plotted mean powers gives back the energy: the downsample is lossless
-        integral = sum(p.power_w * (p.t_s - q.t_s) for q, p in zip(points, points[1:]) if p.power_w)
+        integral = sum(p.power_w * (p.t_s - q.t_s) for q, p in itertools.pairwise(points) if p.power_w)
         assert integral == pytest.approx(component.energy_j - points[0].energy_j)
 
 

@@ -75,7 +75,9 @@ def _list(args: argparse.Namespace) -> int:
     store = open_store(args.db)
     try:
         runs = store.list_runs(project=args.project, limit=limit)
-        total = store.count_runs(project=args.project) if limit is not None and len(runs) == limit else len(runs)
+        total = (
+            store.count_runs(project=args.project) if limit is not None and len(runs) == limit else len(runs)
+        )
     finally:
         store.close()
     if args.format == "json":

@@ -54,8 +54,7 @@ def proc_stat_cpu_times_s(path: str = "/proc/stat") -> dict[int, tuple[float, fl
     the caller below). None where the file is absent or not in the expected form (then psutil is used).
     """
     try:
-        with open(path, encoding="ascii") as f:
-            lines = f.read().splitlines()
+        lines = Path(path).read_text(encoding="ascii").splitlines()
         hz = float(os.sysconf("SC_CLK_TCK"))
     except (OSError, ValueError, AttributeError):
         return None

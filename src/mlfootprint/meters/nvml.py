@@ -99,7 +99,9 @@ def _text(value: str | bytes) -> str:
 NVIDIA_DRIVER_PATHS = (Path("/proc/driver/nvidia"), Path("/usr/lib/wsl/lib/libnvidia-ml.so.1"))
 
 
-def driver_absent_reason(paths: Sequence[Path] = NVIDIA_DRIVER_PATHS, *, platform: str = sys.platform) -> str | None:
+def driver_absent_reason(
+    paths: Sequence[Path] = NVIDIA_DRIVER_PATHS, *, platform: str = sys.platform
+) -> str | None:
     """Why NVML cannot work here, known without loading it (None: maybe it can, try).
 
     On Linux, NVML needs the NVIDIA kernel driver (``/proc/driver/nvidia``) or WSL2's driver library;

@@ -8,6 +8,7 @@ names its unit and every chart has a title and a legend.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Sequence
@@ -79,9 +80,12 @@ def line_chart_svg(
     for t in _ticks(y0, y1):
         out.append(f'<line x1="{_LEFT}" y1="{py(t):.1f}" x2="{_LEFT + pw}" y2="{py(t):.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{_LEFT - 4}" y="{py(t) + 4:.1f}" text-anchor="end">{_fmt(t)}</text>')
-    out.append(f'<text x="{_LEFT + pw / 2}" y="{_TOP + ph + 30}" text-anchor="middle">{escape(xlabel)}</text>')
     out.append(
-        f'<text transform="translate(14 {_TOP + ph / 2}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>'
+        f'<text x="{_LEFT + pw / 2}" y="{_TOP + ph + 30}" text-anchor="middle">{escape(xlabel)}</text>'
+    )
+    mid = _TOP + ph / 2
+    out.append(
+        f'<text transform="translate(14 {mid}) rotate(-90)" text-anchor="middle">{escape(ylabel)}</text>'
     )
     for i, (label, pts) in enumerate(series):
         color = _COLORS[i % len(_COLORS)]
@@ -89,7 +93,9 @@ def line_chart_svg(
         out.append(f'<polyline fill="none" stroke="{color}" stroke-width="1.2" points="{path}"/>')
         ly = _TOP + ph + 46 + 13 * (i // 2)
         lx = _LEFT + (i % 2) * (pw / 2)
-        out.append(f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="{color}" stroke-width="2"/>')
+        out.append(
+            f'<line x1="{lx}" y1="{ly - 4}" x2="{lx + 18}" y2="{ly - 4}" stroke="{color}" stroke-width="2"/>'
+        )
         out.append(f'<text x="{lx + 22}" y="{ly}">{escape(label)}</text>')
     out.append("</svg>")
     return "\n".join(out)
@@ -115,7 +121,7 @@ def run_charts_svg(run: RunRecord, samples: Sequence[Sample]) -> dict[str, str]:
             e0 = pts[0].energy_j
             energy.append((label, [(s.t_s / unit_s, (s.energy_j - e0) / 3600.0) for s in pts]))
             pw = []
-            for a, b in zip(pts, pts[1:]):
+            for a, b in itertools.pairwise(pts):
                 if b.t_s > a.t_s:  # the mean power of each stretch, drawn across it
                     p = (b.energy_j - a.energy_j) / (b.t_s - a.t_s)
                     pw += [(a.t_s / unit_s, p), (b.t_s / unit_s, p)]

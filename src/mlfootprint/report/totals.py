@@ -31,8 +31,8 @@ __all__ = [
     "device_hours",
     "group_key",
     "summarise",
-    "totals_from_sums",
     "total_of",
+    "totals_from_sums",
 ]
 
 GROUP_CHOICES = ("project", "name", "day", "tag:KEY")

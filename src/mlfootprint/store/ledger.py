@@ -17,21 +17,21 @@ from mlfootprint.store.compaction import Compaction, SampleAggregate, compact
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
 from mlfootprint.store.schema import current_version, migrate
-from mlfootprint.store.totals import GroupSums, group_sums
 from mlfootprint.store.series import DEFAULT_MAX_POINTS, downsampled_samples, points_to_samples
 from mlfootprint.store.sql import (
     CHUNK,
     COMPONENT_COLUMNS,
-    UPSERT_COMPONENT,
     INSERT_PHASE,
     INSERT_SAMPLE,
     PHASE_COLUMNS,
     RUN_COLUMNS,
     SELECT_RUNS,
     TIME_COLUMNS,
+    UPSERT_COMPONENT,
     UPSERT_RUN,
     to_json,
 )
+from mlfootprint.store.totals import GroupSums, group_sums
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
 

@@ -37,9 +37,7 @@ _SAMPLE_ENDS = (
 )
 
 
-def _sample_points(
-    q: Any, run_id: str, meter_id: str, max_points: int
-) -> list[tuple[float, float]]:
+def _sample_points(q: Any, run_id: str, meter_id: str, max_points: int) -> list[tuple[float, float]]:
     """The first sample of a meter, then the last one at or before each of ``max_points`` even steps.
 
     Each step is one seek in the ``(run_id, meter_id, t_s)`` key (the last ``t_s`` below a bound), so the
@@ -101,9 +99,7 @@ def downsampled_samples(
     return out
 
 
-def points_to_samples(
-    points: dict[str, list[tuple[float, float]]], *, started_at: datetime
-) -> list[Sample]:
+def points_to_samples(points: dict[str, list[tuple[float, float]]], *, started_at: datetime) -> list[Sample]:
     """``Sample`` records (power = dE/dt since the previous point) in time order, then by meter."""
     out: list[Sample] = []
     for meter, series in points.items():

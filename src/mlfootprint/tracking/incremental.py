@@ -49,7 +49,9 @@ class FlushState:
         compaction = None
         if self._keep_samples is not None:
             recent = deque(self._recent, maxlen=self._keep_samples)
-            recent.extend(t_s for t_s in dict.fromkeys(t for _, t, _ in batch) if not recent or t_s > recent[-1])
+            recent.extend(
+                t_s for t_s in dict.fromkeys(t for _, t, _ in batch) if not recent or t_s > recent[-1]
+            )
             if len(recent) == self._keep_samples:
                 compaction = compaction_for(
                     self._meter_ids, before_s=recent[0], width_s=self._aggregate_s, after_s=self.folded_to_s

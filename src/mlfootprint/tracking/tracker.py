@@ -239,9 +239,7 @@ class Tracker:
             pid=os.getpid(),
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
-        self._stored = FlushState(
-            [m.meter_id for m in self._meters], keep_samples=settings.keep_samples
-        )
+        self._stored = FlushState([m.meter_id for m in self._meters], keep_samples=settings.keep_samples)
         self._totals = SeriesTotals.empty(len(self._meters))
         if self.series is not None:
             first = series_intensity(
