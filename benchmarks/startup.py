@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -105,6 +106,7 @@ def main() -> int:
     cases = _cases()
     env = _env()
     times: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
 
     def split(case: list[str] | tuple[list[str], dict[str, str]]) -> tuple[list[str], dict[str, str]]:
         return (case[0], {**env, **case[1]}) if isinstance(case, tuple) else (case, env)
@@ -115,26 +117,32 @@ def main() -> int:
     for _ in range(args.repetitions):
         for name, case in cases.items():
             cmd, case_env = split(case)
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             done = subprocess.run(cmd, capture_output=True, env=case_env, check=False)
             times[name].append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
             if done.returncode not in (0,):
                 print(
                     f"{name}: exit status {done.returncode}: {done.stderr.decode()[-300:]}", file=sys.stderr
                 )
-    bare = statistics.median(times["bare python"])
+    bare, bare_cpu = statistics.median(times["bare python"]), statistics.median(cpu["bare python"])
+    load = os.getloadavg()[0]
     print(
-        f"cold start, median of {args.repetitions} fresh processes (min in brackets), {os.cpu_count()} CPUs"
+        f"cold start, median of {args.repetitions} fresh processes, {os.cpu_count()} CPUs, load {load:.1f} "
+        "(on a busy machine the CPU column is the steadier one)"
     )
-    print(f"{'case':<34} {'wall ms':>9} {'over bare python ms':>20}")
+    print(f"{'case':<32} {'wall ms':>8} {'over bare':>10} {'CPU ms':>8} {'over bare':>10}")
     for name, values in times.items():
-        med, low = statistics.median(values), min(values)
-        over = (
-            ""
-            if name == "bare python"
-            else f"{1e3 * (med - bare):>9.1f} ({1e3 * (low - min(times['bare python'])):.1f})"
+        med, med_cpu = statistics.median(values), statistics.median(cpu[name])
+        if name == "bare python":
+            print(f"{name:<32} {1e3 * med:>8.1f} {'':>10} {1e3 * med_cpu:>8.1f}")
+            continue
+        print(
+            f"{name:<32} {1e3 * med:>8.1f} {1e3 * (med - bare):>10.1f} {1e3 * med_cpu:>8.1f} "
+            f"{1e3 * (med_cpu - bare_cpu):>10.1f}"
         )
-        print(f"{name:<34} {1e3 * med:>9.1f} {over:>20}")
     return 0
 
 
