@@ -180,3 +180,21 @@ def test_per_cpu_times_come_from_proc_stat_without_psutil(tmp_path: Path) -> Non
     stat.write_text("cpu0 x y\n")
     assert proc_stat_cpu_times_s(str(stat)) is None  # not the expected form: psutil takes over
     assert proc_stat_cpu_times_s(str(tmp_path / "missing")) is None
+
+
+def test_the_cpu_row_is_cached_per_user_and_read_back_alike() -> None:
+    from mlfootprint.config import home_dir
+    from mlfootprint.meters.cpu_estimate import _default_fallback, _default_lookup
+    from mlfootprint.reference.cpus import cpu_fallback, find_cpu
+
+    model = "Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz"
+    expected = find_cpu(model)
+    assert expected is not None
+    fields = ("name", "cores", "threads", "tdp_w", "tdp_per_core_w", "source", "is_fallback")
+    for _ in range(2):  # computed and written, then read from the cache
+        got = _default_lookup(model)
+        assert got is not None and all(getattr(got, f) == getattr(expected, f) for f in fields)
+    assert _default_lookup("no such CPU 9000") is None
+    assert _default_lookup("no such CPU 9000") is None  # "not in the table" is cached too
+    assert _default_fallback().tdp_per_core_w == cpu_fallback().tdp_per_core_w
+    assert len(list((home_dir() / "cache" / "cpu").glob("*.json"))) == 3

@@ -122,6 +122,12 @@ class RealPsutil:
         return total
 
     def virtual_memory_total_bytes(self) -> int:
+        try:  # what psutil reports on Linux (MemTotal), without importing it
+            total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):
+            total = 0
+        if total > 0:
+            return total
         import psutil
 
         return int(psutil.virtual_memory().total)
