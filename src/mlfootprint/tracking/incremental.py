@@ -47,14 +47,16 @@ class FlushState:
     def options(self, record: RunRecord, batch: Sequence[RawSample]) -> dict[str, Any]:
         """``save`` keyword arguments for saving ``record`` with ``batch``."""
         compaction = None
-        if self._keep_samples is not None:
-            recent = deque(self._recent, maxlen=self._keep_samples)
-            recent.extend(
-                t_s for t_s in dict.fromkeys(t for _, t, _ in batch) if not recent or t_s > recent[-1]
-            )
-            if len(recent) == self._keep_samples:
+        keep = self._keep_samples
+        if keep is not None:
+            recent = self._recent
+            last = recent[-1] if recent else float("-inf")
+            new = [t for t in dict.fromkeys(t for _, t, _ in batch) if t > last]
+            surplus = len(recent) + len(new) - keep  # readings that fall out of the window
+            if surplus >= 0:  # the oldest reading kept, without copying the window (O(batch))
+                oldest = recent[surplus] if surplus < len(recent) else new[surplus - len(recent)]
                 compaction = compaction_for(
-                    self._meter_ids, before_s=recent[0], width_s=self._aggregate_s, after_s=self.folded_to_s
+                    self._meter_ids, before_s=oldest, width_s=self._aggregate_s, after_s=self.folded_to_s
                 )
         return {"phases_from": min(self.phases_saved, len(record.phases)), "compaction": compaction}
 
