@@ -73,6 +73,10 @@ def _cases() -> dict[str, list[str] | tuple[list[str], dict[str, str]]]:
     ledger = f"sqlite:///{tempfile.mkdtemp(prefix='mlfp-startup-db-')}/runs.sqlite3"
     cases: dict[str, list[str] | tuple[list[str], dict[str, str]]] = {
         "bare python": [py, "-c", "pass"],
+        # the floor: the standard-library modules a tracked run needs (frozen dataclasses, logging, ...)
+        "stdlib floor (dataclasses, ...)": [
+            py, "-c", "import logging, dataclasses, pathlib, datetime, json, threading, sqlite3, typing",
+        ],
         "import mlfootprint.track": [py, "-c", "from mlfootprint import track"],
         "import + first start/stop": ([py, "-c", TRACK], {"MLFP_BENCH_DB": ledger}),
         "  same, new ledger, no cache": ([py, "-c", TRACK], {"MLFOOTPRINT_NO_CACHE": "1"}),

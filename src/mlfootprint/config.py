@@ -8,7 +8,6 @@ The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
 
 from __future__ import annotations
 
-import configparser
 import math
 import os
 from collections.abc import Mapping
@@ -120,6 +119,8 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
 
     path = _config_path(env)
     if path.is_file():
+        import configparser  # only when there is a file: a cold start without one skips it
+
         parser = configparser.ConfigParser()
         try:
             parser.read(path, encoding="utf-8")

@@ -11,9 +11,9 @@ or malformed entry is ignored and rewritten; a read-only home only loses the spe
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -54,17 +54,21 @@ def cached(
     if os.environ.get("MLFOOTPRINT_NO_CACHE"):
         return compute()
     folder = cache_dir if cache_dir is not None else home_dir() / "cache" / kind
-    digest = hashlib.sha256(json.dumps([key, _fingerprint()], default=str).encode()).hexdigest()[:32]
-    path = folder / f"{digest}.json"
+    # the file is named by a checksum of the key and holds the key itself: a read checks it, so two keys
+    # with the same checksum only miss the cache, never read each other's value
+    full_key = json.dumps([key, _fingerprint()], default=str)
+    path = folder / f"{zlib.crc32(full_key.encode()):08x}{zlib.adler32(full_key.encode()):08x}.json"
     try:
-        return decode(json.loads(path.read_text(encoding="utf-8")))
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc["key"] == full_key:
+            return decode(doc["value"])
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no entry yet, or a damaged one: compute and (re)write it
     value = compute()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
-        tmp.write_text(json.dumps(encode(value)), encoding="utf-8")
+        tmp.write_text(json.dumps({"key": full_key, "value": encode(value)}), encoding="utf-8")
         tmp.replace(path)
     except OSError:
         pass  # the cache is an optimisation, never a requirement

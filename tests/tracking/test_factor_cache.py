@@ -22,7 +22,7 @@ def test_a_cached_entry_is_read_back_and_equals_a_fresh_resolution(tmp_path: Pat
     assert first.intensity_g_per_kwh == pytest.approx(FRANCE_2024_G_PER_KWH)
     (entry,) = tmp_path.glob("*.json")
     doc = json.loads(entry.read_text())
-    doc["intensity_g_per_kwh"] = 1.0  # what the next process reads is the entry, not the tables
+    doc["value"]["intensity_g_per_kwh"] = 1.0  # what the next process reads is the entry, not the tables
     entry.write_text(json.dumps(doc))
     assert cached_factors(settings, cache_dir=tmp_path).intensity_g_per_kwh == 1.0
     # other settings are another entry
@@ -37,7 +37,12 @@ def test_a_damaged_entry_is_ignored_and_rewritten(tmp_path: Path) -> None:
     entry.write_text("{not json")
     again = cached_factors(settings, cache_dir=tmp_path)
     assert again == resolve_factors(settings, warn=False)
-    assert json.loads(entry.read_text())["region"] == "FR"
+    assert json.loads(entry.read_text())["value"]["region"] == "FR"
+    # an entry whose stored key is another's (a checksum collision) is not used
+    doc = json.loads(entry.read_text())
+    doc["key"], doc["value"]["pue"] = "another key", 9.0
+    entry.write_text(json.dumps(doc))
+    assert cached_factors(settings, cache_dir=tmp_path).pue == again.pue
 
 
 def test_errors_are_raised_and_never_cached(tmp_path: Path) -> None:
