@@ -57,9 +57,9 @@ JOIN_TIMEOUT_S = 5.0
 
 
 def _hostname() -> str:
-    import socket  # here, not at import time: ``import mlfootprint`` stays light
+    from mlfootprint.store.liveness import this_host
 
-    return socket.gethostname()
+    return this_host()
 
 
 class Tracker:
