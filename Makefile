@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.mlfootprint-installed
 
-.PHONY: demo test lint typecheck unit bench clean fuzz
+.PHONY: demo test lint typecheck unit bench bench-scale clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/scheduling.py
 	$(BIN)/python benchmarks/overhead.py
+
+# cold start, flush cost over 10^6 samples, a 30-day run's storage, reads on a 10^4-run ledger (minutes)
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/storage.py
+	$(BIN)/python benchmarks/reads.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info

@@ -124,6 +124,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--scope", choices=["machine", "process"], default=None, help="what CPU estimates cover"
     )
+    parser.add_argument(
+        "--keep-samples",
+        type=_keep_samples,
+        default=None,
+        metavar="all|N",
+        help="samples per meter kept at full resolution (default 10000); older ones are stored as "
+        "5-minute aggregates with exact energy; 'all' keeps every sample",
+    )
     parser.add_argument("--region", default=None, help="grid region (country, grid or cloud region)")
     parser.add_argument("--pue", default=None, help="PUE number, or a datacenter operator's name")
     parser.add_argument(
@@ -278,10 +286,23 @@ def _tracker(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
-        job=args.job, node=args.node,
+        job=args.job, node=args.node, keep_samples=args.keep_samples,
     )  # fmt: skip
     meters = deps.meters(deps.clock) if deps.meters else None
     return Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
+
+
+def _keep_samples(text: str) -> str:
+    """argparse type for ``--keep-samples``: ``all`` or a whole number of at least 1."""
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not 'all' or a whole number (e.g. 10000)") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 'all' or at least 1")
+    return str(number)
 
 
 def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, SeriesSet]:

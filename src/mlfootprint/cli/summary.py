@@ -93,10 +93,21 @@ def _summary(args: argparse.Namespace) -> int:
     from mlfootprint.report.totals import group_key, summarise
 
     group_key(args.by)  # reject a bad --by before opening the ledger
-    runs, prices = _runs(args)
-    groups, total = summarise(runs, by=args.by, prices=prices)
-    if args.plot:
+    if args.plot:  # the plot draws every run: read them all
+        runs, prices = _runs(args)
+        groups, total = summarise(runs, by=args.by, prices=prices)
         _plot(runs, args.plot)
+    else:  # totals summed by the database: one row per group, whatever the number of runs
+        from mlfootprint.report.totals import Prices, totals_from_sums
+        from mlfootprint.store import open_store
+
+        prices = Prices(per_kwh=args.price_per_kwh, per_device_hour=args.price_per_device_hour)
+        store = open_store(args.db)
+        try:
+            sums = store.group_sums(project=args.project, by=args.by)
+        finally:
+            store.close()
+        groups, total = totals_from_sums(sums, prices)
     if args.format == "json":
         doc: dict[str, Any] = {
             "project": args.project,

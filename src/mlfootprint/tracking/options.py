@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from mlfootprint.config import Settings, load_settings
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.tracking.factors import Factors, resolve_factors
+from mlfootprint.tracking.factor_cache import cached_factors
+from mlfootprint.tracking.factors import Factors
 from mlfootprint.tracking.sampler import MIN_INTERVAL_S
 from mlfootprint.tracking.saving import check_options
 
@@ -62,6 +63,9 @@ class TrackerOptions:
             ``"none"`` (this process reads only its own GPUs).
         prometheus_port: serve the run's metrics for Prometheus on this port of 127.0.0.1
             (``sinks.prometheus.PrometheusSink``; needs ``prometheus_client``).
+        keep_samples: samples per meter kept at full resolution (default 10,000, or
+            ``MLFOOTPRINT_KEEP_SAMPLES`` / the config file); older ones are folded into 5-minute
+            aggregates with exact energy; ``"all"`` keeps every sample.
     """
 
     project: str | None = None
@@ -83,6 +87,7 @@ class TrackerOptions:
     node_meters: str = "auto"
     placement: JobIdentity | None = None
     prometheus_port: int | None = None
+    keep_samples: int | str | None = None
 
     def __post_init__(self) -> None:
         pue = self.pue
@@ -102,12 +107,26 @@ class TrackerOptions:
             raise InvalidValueError("node_meters", self.node_meters, "must be 'auto', 'all' or 'none'")
         if self.job is not None and not self.job.strip():
             raise InvalidValueError("job", self.job, "must be a non-empty id")
+        _check_keep_samples(self.keep_samples)
         object.__setattr__(self, "tags", dict(self.tags))
         object.__setattr__(self, "command", tuple(self.command))
 
     def with_(self, **changes: Any) -> TrackerOptions:
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
+
+
+def _check_keep_samples(value: int | str | None) -> None:
+    """``keep_samples`` is None, ``"all"``, or a whole number of samples of at least 1."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "all"):
+        return
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value)
+    if number is None or number < 1:
+        raise InvalidValueError("keep_samples", value, "must be 'all' or a whole number of samples >= 1")
 
 
 def _number(text: str) -> float | None:
@@ -155,14 +174,16 @@ def resolve_options(options: TrackerOptions, *, env: Mapping[str, str] | None = 
         db=options.db,
         series=str(given_series) if isinstance(given_series, (str, Path)) else None,
         zone=options.zone,
+        keep_samples=options.keep_samples,
     )
     series = _load_series(given_series, settings)
     if options.start_plan is not None and series is None:
         raise InvalidValueError(
             "start_plan", options.start_plan.start, "needs intensity_series= (the series it was planned on)"
         )
-    factors = resolve_factors(
-        settings, datacenter=datacenter, warn=False, series_zone=series.zone if series is not None else None
+    # resolved factors are cached per user (keyed by the settings that name them and the tables' files)
+    factors = cached_factors(
+        settings, datacenter=datacenter, series_zone=series.zone if series is not None else None
     )
     return ResolvedOptions(options=options, settings=settings, factors=factors, series=series)
 
