@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from mlfootprint.store import open_store  # noqa: E402
 from mlfootprint.testing import FakeClock, FakeMeter  # noqa: E402
+from mlfootprint.tracking.options import TrackerOptions  # noqa: E402
 from mlfootprint.tracking.tracker import Tracker  # noqa: E402
 
 METERS = 2
@@ -61,10 +62,11 @@ def main() -> int:
     ]
     store = open_store(url, clock=clock)
     warnings.simplefilter("ignore")
-    run = Tracker(
-        project="scale", region="FR", meters=meters, clock=clock, store=store,
-        interval_s=3600.0, flush_interval_s=FLUSH_EVERY - 0.5, keep_samples=args.keep_samples,
+    options = TrackerOptions(
+        project="scale", region="FR", interval_s=3600.0, flush_interval_s=FLUSH_EVERY - 0.5,
+        keep_samples=args.keep_samples,
     )  # fmt: skip
+    run = Tracker(options, meters=meters, clock=clock, store=store)
     run.start()
     sampler = run.sampler
     assert sampler is not None

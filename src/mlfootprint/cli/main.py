@@ -172,10 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    from mlfootprint.cli._common import check_output_paths
-    from mlfootprint.redact import mask_text
+def mask_text(text: str) -> str:
+    """``redact.mask_text``, imported when an error is shown (``--help`` and a clean run never need it)."""
+    from mlfootprint.redact import mask_text as mask
 
+    return mask(text)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         parser = _shared_parser(_command_of(words))
@@ -183,6 +187,8 @@ def _main(argv: Sequence[str] | None) -> int:
         if getattr(args, "func", None) is None:
             parser.print_help(sys.stderr)
             return 2
+        from mlfootprint.cli._common import check_output_paths  # after parsing: --help never needs it
+
         check_output_paths(args)
         status: int = args.func(args)
     except MlfootprintError as exc:

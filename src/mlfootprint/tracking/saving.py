@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -134,6 +133,8 @@ class SaveGuard:
 
 def fallback_dirs() -> list[Path]:
     """Where unsaved runs go, first choice first."""
+    import tempfile  # only when a run could not be saved: not on a tracker's start
+
     from mlfootprint.config import home_dir
 
     uid = os.getuid() if hasattr(os, "getuid") else 0
