@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.mlfootprint-test-installed
 # torch's CPU build, installed before anything that needs torch (a bare requirement pulls a multi-GB CUDA build)
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test lint typecheck unit bench clean fuzz
+.PHONY: demo test lint typecheck unit bench bench-scale clean fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,13 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/scheduling.py
 	$(BIN)/python benchmarks/overhead.py
+
+# cold start, flush cost over 10^6 samples, a 30-day run's storage, reads on a 10^4-run ledger (minutes)
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/storage.py
+	$(BIN)/python benchmarks/reads.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist src/*.egg-info

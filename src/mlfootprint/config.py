@@ -2,12 +2,12 @@
 
 The config file is INI (``[mlfootprint]`` section) at ``$MLFOOTPRINT_CONFIG`` or
 ``<config home>/mlfootprint/config.ini``. Keys match the field names below (``db``, ``region``,
-``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``, ``year``).
+``pue``, ``interval_s``, ``flush_interval_s``, ``scope``, ``project``, ``series``, ``zone``, ``year``,
+``keep_samples``).
 """
 
 from __future__ import annotations
 
-import configparser
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -65,6 +65,7 @@ class Settings:
     series: str | None = None  # an intensity series file for time-resolved CO2e
     zone: str | None = None  # the series' zone (column) to use
     year: int | None = None  # year of the PUE and intensity figures (default: the run's own year)
+    keep_samples: int | None = 10_000  # samples per meter kept whole; older ones aggregated; None: all
     sources: Mapping[str, str] | None = None
 
     def source_of(self, name: str) -> str:
@@ -78,7 +79,22 @@ class Settings:
 _FLOATS = {"pue", "interval_s", "flush_interval_s", "year"}
 
 
+def _keep_samples(raw: str, origin: str) -> int | None:
+    text = raw.strip().lower()
+    if text == "all":
+        return None
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise ConfigError(f"{origin}: keep_samples {raw!r} must be 'all' or a whole number of samples >= 1")
+    return number
+
+
 def _coerce(name: str, raw: str, origin: str) -> Any:
+    if name == "keep_samples":
+        return _keep_samples(raw, origin)
     if name not in _FLOATS:
         value: Any = raw.strip()
         if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value) or len(value) > 4096:
@@ -121,6 +137,8 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
     if path.exists() and not path.is_file():
         raise ConfigError(f"config file {path} is not a file")
     if path.is_file():
+        import configparser  # only when there is a file: a cold start without one skips it
+
         parser = configparser.ConfigParser(interpolation=None)
         try:
             if path.stat().st_size > MAX_CONFIG_BYTES:
@@ -152,11 +170,12 @@ def load_settings(env: Mapping[str, str] | None = None, **explicit: Any) -> Sett
         if name not in names:
             raise TypeError(f"unknown setting {name!r}")
         if value is not None:
-            values[name] = (
-                _coerce(name, repr(value) if isinstance(value, float) else str(value), name)
-                if name in _FLOATS
-                else value
-            )
+            if name in _FLOATS:
+                values[name] = _coerce(name, repr(value) if isinstance(value, float) else str(value), name)
+            elif name == "keep_samples":
+                values[name] = _coerce(name, str(value), name)
+            else:
+                values[name] = value
             sources[name] = "argument"
 
     return replace(Settings(), **values, sources=sources)

@@ -98,6 +98,8 @@ def test_command_not_found_is_127_and_nothing_is_stored(db_url: str) -> None:
         (["--tag", "novalue", "--", "true"], "KEY=VALUE"),
         (["--scope", "galaxy", "--", "true"], "--scope"),
         (["--pue", "0.5", "--", "true"], "pue"),
+        (["--keep-samples", "0", "--", "true"], "--keep-samples"),
+        (["--keep-samples", "some", "--", "true"], "'all' or a whole number"),
     ],
 )
 def test_bad_input_is_one_line_and_status_2(db_url: str, args: list[str], needle: str) -> None:

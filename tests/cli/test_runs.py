@@ -203,3 +203,25 @@ def test_show_last_and_last_n(db: str, capsys: pytest.CaptureFixture[str]) -> No
     assert second_short in capsys.readouterr().out.splitlines()[0]
     assert main(["runs", "show", "last~9", "--db", db]) == 2
     assert "holds only" in capsys.readouterr().err
+
+
+def test_list_pages_by_default_and_says_how_many_are_left(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'many.sqlite3'}"
+    with open_store(url) as store:
+        for i in range(53):
+            store.save(
+                _run(f"01HX{i:02d}AAAAAAAAAAAAAAAAAAAA", project="p", started_at=T0 + timedelta(hours=i))
+            )
+    assert main(["runs", "list", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "01HX52AAAAAAAAAAAAAAAAAAAA" in out and "01HX02AAAAAAAAAAAAAAAAAAAA" not in out
+    assert "50 newest of 53 run(s) in" in out and "--all" in out
+    assert main(["runs", "--db", url, "--all", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert len(doc["runs"]) == doc["total"] == 53
+    assert main(["runs", "list", "--db", url, "--limit", "3"]) == 0
+    assert "3 newest of 53 run(s)" in capsys.readouterr().out
+    assert main(["runs", "list", "--db", url, "--limit", "3", "--all"]) == 2
+    assert "--all" in capsys.readouterr().err

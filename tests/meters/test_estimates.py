@@ -186,3 +186,40 @@ def test_process_scope_keeps_its_energy_once_the_process_has_ended(tmp_path: Pat
     psutil.gone = True
     clock.advance(5.0)
     assert meter.read_energy_j() == pytest.approx(before)  # no CPU after the end: nothing added
+
+
+def test_per_cpu_times_come_from_proc_stat_without_psutil(tmp_path: Path) -> None:
+    import os
+
+    from mlfootprint.meters.host import proc_stat_cpu_times_s
+
+    hz = os.sysconf("SC_CLK_TCK")
+    stat = tmp_path / "stat"
+    stat.write_text(
+        "cpu  10 0 10 100 0 0 0 0 0 0\n"
+        f"cpu0 {hz} {hz} {2 * hz} {10 * hz} {hz} {hz} {hz} 5 0 0\n"
+        f"cpu1 0 0 0 {3 * hz} 0 0 0 0 0 0\n"
+        "intr 1 2 3\n"
+    )
+    assert proc_stat_cpu_times_s(str(stat)) == {0: (6.0, 11.0), 1: (0.0, 3.0)}
+    stat.write_text("cpu0 x y\n")
+    assert proc_stat_cpu_times_s(str(stat)) is None  # not the expected form: psutil takes over
+    assert proc_stat_cpu_times_s(str(tmp_path / "missing")) is None
+
+
+def test_the_cpu_row_is_cached_per_user_and_read_back_alike() -> None:
+    from mlfootprint.config import home_dir
+    from mlfootprint.meters.cpu_estimate import _default_fallback, _default_lookup
+    from mlfootprint.reference.cpus import cpu_fallback, find_cpu
+
+    model = "Intel(R) Xeon(R) Platinum 8380 CPU @ 2.30GHz"
+    expected = find_cpu(model)
+    assert expected is not None
+    fields = ("name", "cores", "threads", "tdp_w", "tdp_per_core_w", "source", "is_fallback")
+    for _ in range(2):  # computed and written, then read from the cache
+        got = _default_lookup(model)
+        assert got is not None and all(getattr(got, f) == getattr(expected, f) for f in fields)
+    assert _default_lookup("no such CPU 9000") is None
+    assert _default_lookup("no such CPU 9000") is None  # "not in the table" is cached too
+    assert _default_fallback().tdp_per_core_w == cpu_fallback().tdp_per_core_w
+    assert len(list((home_dir() / "cache" / "cpu").glob("*.json"))) == 3

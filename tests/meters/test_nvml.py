@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from mlfootprint.errors import MeterError, MeterUnavailableError
@@ -154,3 +156,40 @@ def test_bounds_are_nvidia_stated_five_percent(clock: FakeClock) -> None:
     energy = meter.read_energy_j()
     assert energy == pytest.approx(2000.0, abs=1e-3)
     assert meter.energy_bounds_j() == pytest.approx((1900.0, 2100.0), abs=1e-3)  # type: ignore[attr-defined]
+
+
+def test_a_missing_driver_is_known_without_loading_nvml(tmp_path: Path) -> None:
+    from mlfootprint.meters.nvml import driver_absent_reason
+
+    driver = tmp_path / "proc-driver-nvidia"
+    wsl = tmp_path / "libnvidia-ml.so.1"
+    reason = driver_absent_reason((driver, wsl), platform="linux")
+    assert reason is not None and "no NVIDIA driver" in reason and str(driver) in reason
+    wsl.write_bytes(b"")
+    assert driver_absent_reason((driver, wsl), platform="linux") is None
+    wsl.unlink()
+    driver.mkdir()
+    assert driver_absent_reason((driver, wsl), platform="linux") is None
+    assert driver_absent_reason((tmp_path / "none",), platform="win32") is None  # NVML decides there
+
+
+def test_a_missing_amd_driver_is_known_without_importing_amdsmi(tmp_path: Path) -> None:
+    from mlfootprint.meters.amd import amd_driver_absent_reason
+
+    module, kfd = tmp_path / "amdgpu", tmp_path / "kfd"
+    reason = amd_driver_absent_reason((module, kfd), platform="linux")
+    assert reason is not None and "no AMD GPU driver" in reason and str(module) in reason
+    kfd.write_bytes(b"")
+    assert amd_driver_absent_reason((module, kfd), platform="linux") is None
+    assert amd_driver_absent_reason((tmp_path / "none",), platform="win32") is None
+
+
+def test_total_memory_is_read_without_psutil() -> None:
+    import os
+
+    from mlfootprint.meters.host import RealPsutil
+
+    psutil = pytest.importorskip("psutil")
+    total = RealPsutil().virtual_memory_total_bytes()
+    assert total == os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert abs(total - psutil.virtual_memory().total) <= 4096  # the same figure psutil reports

@@ -9,6 +9,7 @@ import stat
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,11 +32,11 @@ class FullDiskStore:
         self.full = False
         self.failed_saves = 0
 
-    def save(self, run: RunRecord, samples: Sequence[Sample] = ()) -> None:
+    def save(self, run: RunRecord, samples: Sequence[Sample] = (), **options: Any) -> None:
         if self.full:
             self.failed_saves += 1
             raise StoreError(f"cannot write to run ledger {self.url}: database or disk is full")
-        self.inner.save(run, samples)
+        self.inner.save(run, samples, **options)
 
     def get_run(self, run_id: str) -> RunRecord:
         return self.inner.get_run(run_id)

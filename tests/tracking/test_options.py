@@ -10,7 +10,7 @@ import pytest
 
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.tracking.options import TrackerOptions, resolve_options
-from mlfootprint.tracking.tracker import Tracker
+from mlfootprint.tracking.tracker import Tracker, track
 
 
 def test_options_are_frozen_and_validated_when_made() -> None:
@@ -46,3 +46,21 @@ def test_the_tracker_takes_options_and_at_most_six_collaborators() -> None:
     parameters = inspect.signature(Tracker.__init__).parameters
     assert len(parameters) - 2 <= 6  # without self and options
     assert list(parameters)[1] == "options"
+
+
+def test_keep_samples_is_an_option_validated_and_resolved_like_the_others(tmp_path: Path) -> None:
+    for bad in (0, -3, "none", "1.5", True):
+        with pytest.raises(InvalidValueError, match="keep_samples"):
+            TrackerOptions(keep_samples=bad)  # type: ignore[arg-type]
+    assert resolve_options(TrackerOptions(), env={}).settings.keep_samples == 10_000
+    from_env = resolve_options(TrackerOptions(), env={"MLFOOTPRINT_KEEP_SAMPLES": "all"}).settings
+    assert (from_env.keep_samples, from_env.source_of("keep_samples")) == (None, "$MLFOOTPRINT_KEEP_SAMPLES")
+    config = tmp_path / "config.ini"
+    config.write_text("[mlfootprint]\nkeep_samples = 500\n", encoding="utf-8")
+    from_file = resolve_options(TrackerOptions(), env={"MLFOOTPRINT_CONFIG": str(config)}).settings
+    assert from_file.keep_samples == 500
+    given = resolve_options(TrackerOptions(keep_samples="ALL"), env={"MLFOOTPRINT_KEEP_SAMPLES": "7"})
+    assert given.settings.keep_samples is None and given.settings.source_of("keep_samples") == "argument"
+    assert resolve_options(TrackerOptions(keep_samples=25), env={}).settings.keep_samples == 25
+    tracker = track(region="FR", keep_samples=5, env={})  # track() passes it through
+    assert tracker.options.keep_samples == 5 and tracker.settings.keep_samples == 5

@@ -7,7 +7,9 @@ import re
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,9 +19,11 @@ from starlette.testclient import TestClient
 
 from mlfootprint.cli.dashboard import is_loopback
 from mlfootprint.cli.main import main
+from mlfootprint.records import Sample
 from mlfootprint.report.html import render_html
 from mlfootprint.report.statement import statement_from_run
 from mlfootprint.store import SQLStore
+from mlfootprint.store.series import DEFAULT_MAX_POINTS
 from mlfootprint.web.app import create_app
 from mlfootprint.web.views import quality_front
 
@@ -71,6 +75,36 @@ def test_run_detail_has_the_report_facts_and_series(client: TestClient, ledger: 
     assert meters["nvml:0"]["energy"]["energy_kwh"][-1] == pytest.approx(sum(
         250.0 * (0.5 + 0.5 * k / 60) * 60 for k in range(1, 61)) / 3.6e6)  # fmt: skip
     assert body["series"]["intensity"]["g_per_kwh"] == [400.0, 400.0]
+
+
+class NoFullReads:
+    """The ledger, except that reading every sample of a run fails the test."""
+
+    def __init__(self, inner: SQLStore) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def samples(self, run_id: str, meter_id: str | None = None) -> list[Sample]:
+        raise AssertionError("the run page read every sample")
+
+
+def test_a_long_runs_page_plots_a_bounded_downsample_with_exact_energy(ledger: SQLStore) -> None:
+    run = replace(ledger.get_run(A), id="01DDDDDDDDDDDDDDDDDDDDDDDD")
+    n = 30_000  # 0.12 s apart over the hour: far more than a chart shows
+    samples = [
+        Sample(meter_id="nvml:0", at=run.started_at + timedelta(seconds=0.12 * k), t_s=0.12 * k,
+               energy_j=250.0 * 0.12 * k, power_w=250.0)
+        for k in range(n)
+    ]  # fmt: skip
+    ledger.save(run, samples)
+    body = TestClient(create_app(NoFullReads(ledger))).get(f"/api/runs/{run.id}").json()  # type: ignore[arg-type]
+    (gpu,) = [m for m in body["series"]["meters"] if m["meter_id"] == "nvml:0"]
+    energy = gpu["energy"]["energy_kwh"]
+    assert 2 <= len(energy) <= 2 * DEFAULT_MAX_POINTS
+    assert energy[-1] == pytest.approx(250.0 * 0.12 * (n - 1) / 3.6e6)  # the last reading, exactly
+    assert gpu["power"]["power_w"] == pytest.approx([250.0] * len(gpu["power"]["power_w"]))
 
 
 def test_unknown_run_is_404_naming_the_closest(client: TestClient) -> None:

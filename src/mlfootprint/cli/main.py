@@ -43,6 +43,45 @@ COMMAND_MODULES = (
 )
 
 
+#: command name -> (module, one-line help): ``mlfootprint --help`` and the parsing of one command import
+#: only the chosen command's module. A module in ``COMMAND_MODULES`` without an entry here is imported
+#: every time (correct, only slower).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("mlfootprint.cli.demo", "track a small CPU training job, store it, print its report"),
+    "run": ("mlfootprint.cli.run", "track any command; store the run; print the summary"),
+    "estimate": (
+        "mlfootprint.cli.estimate",
+        "footprint from a specification (hardware, count, duration, PUE, location)",
+    ),
+    "papers": ("mlfootprint.cli.papers", "reproduce the published tables (published vs computed)"),
+    "runs": ("mlfootprint.cli.runs", "the run ledger: list, show or delete stored runs"),
+    "report": (
+        "mlfootprint.cli.report",
+        "carbon statement of a run or an estimate (markdown, latex, json, html)",
+    ),
+    "schedule": ("mlfootprint.cli.schedule", "plan when to run one job"),
+    "shift": ("mlfootprint.cli.schedule", "time-shifting study over every arrival"),
+    "where": ("mlfootprint.cli.schedule", "compare zones: where to run"),
+    "whatif": ("mlfootprint.cli.whatif", "4M what-if: Model, Machine, Mechanization, Map"),
+    "summary": ("mlfootprint.cli.summary", "project totals: runs, device-hours, energy and CO2e, grouped"),
+    "export": ("mlfootprint.cli.summary", "export runs (CSV or JSON, one flat row per run)"),
+    "doctor": ("mlfootprint.cli.doctor", "which meters and data sources work here, and why not"),
+    "data": ("mlfootprint.cli.data", "the reference tables, their sources and versions"),
+    "compare": (
+        "mlfootprint.cli.compare",
+        "runs' quality metric against their cost, with the Pareto front",
+    ),
+    "dashboard": (
+        "mlfootprint.cli.dashboard",
+        "the run ledger in a browser (read-only; needs mlfootprint[dashboard])",
+    ),
+    "study": (
+        "mlfootprint.cli.study",
+        "studies that use the tracker like a researcher would (compression)",
+    ),
+}
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit status 2.
 
@@ -58,21 +97,59 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _CommandListFormatter(argparse.HelpFormatter):
+    """Help with room for the longest command name (``dashboard``) beside its one-line help.
+
+    argparse measures command names without their extra indent, so a name over 8 characters would go on
+    a line of its own.
+    """
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=30)
+
+    def add_argument(self, action: argparse.Action) -> None:
+        super().add_argument(action)
+        if isinstance(action, argparse._SubParsersAction) and action.help is not argparse.SUPPRESS:
+            longest = max((len(str(a.metavar or a.dest)) for a in action._get_subactions()), default=0)
+            self._action_max_length = max(self._action_max_length, longest + self._current_indent + 2)
+
+
+def _register(sub: Any, name: str) -> bool:
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name == name:  # command not built into this installation
+            return False
+        raise
+    module.register(sub)
+    return True
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The command-line parser: every command in full, or only ``command`` in full.
+
+    With ``command`` (a name of ``COMMANDS``), the other commands are listed by name and one-line help
+    without importing their modules: ``--help`` and a command's start stay fast.
+    """
     parser = OneLineParser(
         prog="mlfootprint",
         description="Measure, estimate, report and reduce the energy and CO2e of machine learning.",
+        formatter_class=_CommandListFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mlfootprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
+    tabled = {module for module, _ in COMMANDS.values()}
+    lazy = command is not None
+    chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:  # command not built into this installation
-                continue
-            raise
-        module.register(sub)
+        if lazy and name in tabled and name != chosen:
+            for cmd, (module, help_text) in COMMANDS.items():
+                if module == name:
+                    sub.add_parser(cmd, help=help_text, add_help=False)
+            continue
+        _register(sub, name)
+    if lazy and chosen is None:  # the command list alone: its one-line helps need no examples
+        return parser
     from mlfootprint.cli.helpdoc import document
 
     return document(parser)
@@ -88,10 +165,18 @@ def _warning_line(message: Warning | str, category: type[Warning], *args: Any, *
     print(f"mlfootprint: warning: {mask_text(one_line(str(message)))}", file=sys.stderr)
 
 
-@functools.lru_cache(maxsize=1)
-def _shared_parser() -> argparse.ArgumentParser:
-    """The parser, built once per process (parsing does not change it)."""
-    return build_parser()
+def _command_of(argv: Sequence[str]) -> str:
+    """The command named in ``argv`` (``""`` when none: top-level help or an unknown name)."""
+    for arg in argv:
+        if not arg.startswith("-"):
+            return arg if arg in COMMANDS else ""
+    return ""
+
+
+@functools.cache
+def _shared_parser(command: str) -> argparse.ArgumentParser:
+    """The parser for ``command``, built once per process (parsing does not change it)."""
+    return build_parser(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -101,16 +186,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
 
 
-def _main(argv: Sequence[str] | None) -> int:
-    from mlfootprint.cli._common import check_output_paths
-    from mlfootprint.redact import mask_text
+def mask_text(text: str) -> str:
+    """``redact.mask_text``, imported when an error is shown (``--help`` and a clean run never need it)."""
+    from mlfootprint.redact import mask_text as mask
 
+    return mask(text)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     try:
-        parser = _shared_parser()
-        args = parser.parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        parser = _shared_parser(_command_of(words))
+        args = parser.parse_args(words)
         if getattr(args, "func", None) is None:
             parser.print_help(sys.stderr)
             return 2
+        from mlfootprint.cli._common import check_output_paths  # after parsing: --help never needs it
+
         check_output_paths(args)
         status: int = args.func(args)
     except MlfootprintError as exc:

@@ -56,28 +56,36 @@ def _estimate_statement(args: argparse.Namespace) -> Any:
 def _plot_images(
     run: Any, samples: Any, plots_dir: str | None, embed: bool
 ) -> tuple[dict[str, str], list[str]]:
-    """Write plots to ``plots_dir`` and/or embed them; return (caption -> path or data URI, notes)."""
-    from mlfootprint.report.plots import PlotsUnavailableError, figure_png_data_uri, run_figures, save_figure
+    """Write plots to ``plots_dir`` and/or embed them; return (caption -> path or inline SVG, notes).
 
+    Embedded plots are light inline SVG (``report.svgplot``: no matplotlib, milliseconds); files written
+    to ``plots_dir`` are matplotlib's PNG and SVG.
+    """
     captions = {
         "power": "Power per component over time",
         "energy": "Cumulative energy per component",
         "intensity": "Grid carbon intensity during the run",
     }
+    images: dict[str, str] = {}
+    if embed:
+        from mlfootprint.report.svgplot import run_charts_svg
+
+        images = {captions[stem]: svg for stem, svg in run_charts_svg(run, samples).items()}
+        if plots_dir is None:
+            return images, []
+    from mlfootprint.report.plots import PlotsUnavailableError, run_figures, save_figure
+
     try:
         figs = run_figures(run, samples)
     except PlotsUnavailableError as exc:
         if plots_dir is not None:
             raise
-        return {}, [f"plots omitted: {exc}"]
-    images: dict[str, str] = {}
+        return images, [f"plots omitted: {exc}"]
     for stem, fig in figs.items():
         if plots_dir is not None:
             written = save_figure(fig, Path(plots_dir) / f"{run.id}-{stem}")
             if not embed:
                 images[captions[stem]] = str(written[0])
-        if embed:
-            images[captions[stem]] = figure_png_data_uri(fig)
     return images, []
 
 
@@ -89,7 +97,7 @@ def job_record(runs: Any) -> Any:
 
 
 def job_samples(store: Any, runs: Any, job: Any) -> list[Any]:
-    """Every rank's samples on the job's clock, each meter named as in the job's components."""
+    """Every rank's plot points (a bounded downsample) on the job's clock, meters named as the job's."""
     from dataclasses import replace
 
     out: list[Any] = []
@@ -97,7 +105,7 @@ def job_samples(store: Any, runs: Any, job: Any) -> list[Any]:
         offset_s = (r.started_at - job.started_at).total_seconds()
         prefix = f"{r.node}/rank{r.rank}/"
         out.extend(
-            replace(s, meter_id=prefix + s.meter_id, t_s=s.t_s + offset_s) for s in store.samples(r.id)
+            replace(s, meter_id=prefix + s.meter_id, t_s=s.t_s + offset_s) for s in store.plot_samples(r.id)
         )
     return sorted(out, key=lambda s: (s.t_s, s.meter_id))
 
@@ -163,7 +171,8 @@ def _handle(args: argparse.Namespace) -> int:
             run = job_record(job_runs) if job_runs else store.get_run(args.run_id)
             samples: list[Any] = []
             if args.plots or args.format == "html":
-                samples = job_samples(store, job_runs, run) if job_runs else store.samples(run.id)
+                # plots read a bounded downsample (exact energy between points), whatever the run's length
+                samples = job_samples(store, job_runs, run) if job_runs else store.plot_samples(run.id)
         finally:
             store.close()
         st = statement_from_run(run, tables=_tables())

@@ -126,6 +126,14 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--scope", choices=["machine", "process"], default=None, help="what CPU estimates cover"
     )
+    parser.add_argument(
+        "--keep-samples",
+        type=_keep_samples,
+        default=None,
+        metavar="all|N",
+        help="samples per meter kept at full resolution (default 10000); older ones are stored as "
+        "5-minute aggregates with exact energy; 'all' keeps every sample",
+    )
     parser.add_argument("--region", default=None, help="grid region (country, grid or cloud region)")
     parser.add_argument(
         "--detect-region",
@@ -348,12 +356,26 @@ def _tracker(
         job=args.job, node=args.node, budget_kwh=getattr(args, "budget_kwh", None),
         budget_co2e_kg=getattr(args, "budget_co2e_kg", None), on_exceed=args.on_exceed,
         year=None if args.year is None else int(args.year),
+        keep_samples=args.keep_samples,
     )  # fmt: skip
     meters = deps.meters(deps.clock) if deps.meters else None
     tracker = Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
     if getattr(args, "budget_as_given", None) is not None:
         tracker.work.budget = args.budget_as_given  # the same budget, with its unit as written (0.5mWh)
     return tracker
+
+
+def _keep_samples(text: str) -> str:
+    """argparse type for ``--keep-samples``: ``all`` or a whole number of at least 1."""
+    if text.strip().lower() == "all":
+        return "all"
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not 'all' or a whole number (e.g. 10000)") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 'all' or at least 1")
+    return str(number)
 
 
 def _plan(args: argparse.Namespace, now: datetime) -> tuple[StartPlan, IntensitySeries]:

@@ -23,7 +23,10 @@ RUN_REF_HELP = (
     "last, or last~N (last~1 is the one before last)"
 )
 
-__all__ = ["RUN_REF_HELP", "energy_text", "format_run", "format_run_list", "mass_text", "register"]
+#: runs listed by default
+PAGE = 50
+
+__all__ = ["PAGE", "RUN_REF_HELP", "energy_text", "format_run", "format_run_list", "mass_text", "register"]
 
 
 def register(subparsers: Any) -> None:
@@ -35,14 +38,18 @@ def register(subparsers: Any) -> None:
     # their own names so that a subcommand's defaults cannot overwrite them.
     runs.add_argument("--project", dest="runs_project", default=None, help="only runs of this project")
     runs.add_argument("--limit", dest="runs_limit", type=arg_type(LIMIT), default=None, metavar="N")
+    runs.add_argument("--all", dest="runs_all", action="store_true", help="every run (no page limit)")
     runs.add_argument("--db", dest="runs_db", default=None, metavar="URL", help="run ledger URL")
     runs.add_argument("--format", dest="runs_format", choices=["text", "json"], default=None)
-    runs.set_defaults(func=_list, project=None, limit=None, db=None, format="text")
+    runs.set_defaults(func=_list, project=None, limit=None, db=None, format="text", all=False)
     sub = runs.add_subparsers(dest="runs_command", metavar="SUBCOMMAND", parser_class=type(runs))
 
     lister = sub.add_parser("list", help="stored runs, newest first")
     lister.add_argument("--project", default=None, help="only runs of this project")
-    lister.add_argument("--limit", type=arg_type(LIMIT), default=None, metavar="N", help="at most N runs")
+    lister.add_argument(
+        "--limit", type=arg_type(LIMIT), default=None, metavar="N", help=f"at most N runs (default {PAGE})"
+    )
+    lister.add_argument("--all", action="store_true", help="every run (no page limit)")
     add_db_arg(lister)
     add_format_arg(lister)
     lister.set_defaults(func=_list)
@@ -78,6 +85,7 @@ def _merge_outer_options(args: argparse.Namespace) -> None:
     for name in ("project", "limit", "db"):
         if getattr(args, name, None) is None:
             setattr(args, name, getattr(args, f"runs_{name}", None))
+    args.all = bool(getattr(args, "all", False) or getattr(args, "runs_all", False))
     if getattr(args, "format", "text") == "text" and getattr(args, "runs_format", None):
         args.format = args.runs_format
 
@@ -87,15 +95,21 @@ def _list(args: argparse.Namespace) -> int:
     from mlfootprint.store import open_store
 
     _merge_outer_options(args)
+    if args.all and args.limit is not None:
+        raise UsageError("--all and --limit N exclude each other")
+    limit = None if args.all else (args.limit or PAGE)
     store = open_store(args.db)
     try:
-        runs = store.list_runs(project=args.project, limit=args.limit)
+        runs = store.list_runs(project=args.project, limit=limit)
+        total = (
+            store.count_runs(project=args.project) if limit is not None and len(runs) == limit else len(runs)
+        )
     finally:
         store.close()
     if args.format == "json":
-        print_json({"runs": [run_to_dict(r) for r in runs]})
+        print_json({"runs": [run_to_dict(r) for r in runs], "total": total})
     else:
-        print(format_run_list(runs, ledger=store.url))
+        print(format_run_list(runs, ledger=store.url, total=total))
     return 0
 
 
@@ -208,8 +222,8 @@ def _status(run: RunRecord) -> str:
     return run.status
 
 
-def format_run_list(runs: list[RunRecord], *, ledger: str) -> str:
-    """A table of runs, newest first."""
+def format_run_list(runs: list[RunRecord], *, ledger: str, total: int | None = None) -> str:
+    """A table of runs, newest first; ``total`` runs match when more than these exist."""
     if not runs:
         return f"no runs in {ledger}"
     shorts = {r.id[-8:] for r in runs}
@@ -232,7 +246,13 @@ def format_run_list(runs: list[RunRecord], *, ledger: str) -> str:
         "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in [header, *rows]
     ]
     said = "; ID is the end of each run's id" if short else ""
-    lines.append(f"{len(runs)} run(s) in {ledger}{said}; see one: mlfootprint runs show ID")
+    if total is not None and total > len(runs):
+        lines.append(
+            f"{len(runs)} newest of {total} run(s) in {ledger}{said}; --limit N or --all for more; "
+            "see one: mlfootprint runs show ID"
+        )
+    else:
+        lines.append(f"{len(runs)} run(s) in {ledger}{said}; see one: mlfootprint runs show ID")
     return "\n".join(lines)
 
 

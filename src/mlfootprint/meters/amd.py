@@ -13,7 +13,9 @@ import contextlib
 import io
 import os
 import re
-from collections.abc import Mapping
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlfootprint.clock import Clock
@@ -38,6 +40,23 @@ class AMDSMILibrary(Protocol):
     def amdsmi_get_gpu_asic_info(self, handle: Any) -> dict[str, Any]: ...
     def amdsmi_get_energy_count(self, handle: Any) -> dict[str, Any]: ...
     def amdsmi_get_power_info(self, handle: Any) -> dict[str, Any]: ...
+
+
+#: where a loaded AMD GPU driver shows on Linux (the amdgpu kernel module; ROCm's compute device)
+AMD_DRIVER_PATHS = (Path("/sys/module/amdgpu"), Path("/dev/kfd"))
+
+
+def amd_driver_absent_reason(
+    paths: Sequence[Path] = AMD_DRIVER_PATHS, *, platform: str = sys.platform
+) -> str | None:
+    """Why amdsmi cannot work here, known without importing it (None: maybe it can, try).
+
+    On Linux amdsmi needs the amdgpu kernel driver; when it is not loaded, importing amdsmi (tens of
+    milliseconds, and chatter on stdout) is skipped.
+    """
+    if not platform.startswith("linux") or any(p.exists() for p in paths):
+        return None
+    return f"no AMD GPU driver here ({paths[0]} does not exist)"
 
 
 def _load_amdsmi() -> AMDSMILibrary:
@@ -148,6 +167,10 @@ class AMDSMIProvider:
         self._env = os.environ if env is None else env
 
     def _init(self) -> tuple[AMDSMILibrary, list[Any]]:
+        if self._amdsmi is None:
+            reason = amd_driver_absent_reason()
+            if reason is not None:
+                raise MeterUnavailableError(reason)
         library = self._amdsmi or _load_amdsmi()
         self._amdsmi = library
         try:

@@ -30,7 +30,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from mlfootprint.clock import Clock
 from mlfootprint.errors import InvalidValueError, MeterError
@@ -256,17 +256,54 @@ class CpuEstimateMeter:
 CpuLookup = Callable[[str], "CpuSpec | None"]
 
 
-def _default_lookup(model_name: str) -> CpuSpec | None:
-    from mlfootprint.reference.cpus import find_cpu
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _CachedCpu:
+    """A CPU table row as read back from the per-user cache (``mlfootprint.datacache``)."""
 
-    found: CpuSpec | None = find_cpu(model_name)
-    return found
+    name: str
+    cores: int | None
+    threads: int | None
+    tdp_w: float
+    tdp_per_core_w: float
+    source: str
+    is_fallback: bool
+
+
+_CPU_FIELDS = ("name", "cores", "threads", "tdp_w", "tdp_per_core_w", "source", "is_fallback")
+
+
+def _encode(spec: CpuSpec | None) -> dict[str, Any]:
+    return {"found": None if spec is None else {f: getattr(spec, f) for f in _CPU_FIELDS}}
+
+
+def _decode(doc: dict[str, Any]) -> CpuSpec | None:
+    found = doc["found"]
+    return None if found is None else _CachedCpu(**{f: found[f] for f in _CPU_FIELDS})
+
+
+def _default_lookup(model_name: str) -> CpuSpec | None:
+    from mlfootprint.datacache import cached
+
+    def find() -> CpuSpec | None:
+        from mlfootprint.reference.cpus import find_cpu
+
+        found: CpuSpec | None = find_cpu(model_name)
+        return found
+
+    return cached("cpu", ["find", model_name], find, _encode, _decode)
 
 
 def _default_fallback() -> CpuSpec:
-    from mlfootprint.reference.cpus import cpu_fallback
+    from mlfootprint.datacache import cached
 
-    spec: CpuSpec = cpu_fallback()
+    def fallback() -> CpuSpec:
+        from mlfootprint.reference.cpus import cpu_fallback
+
+        spec: CpuSpec = cpu_fallback()
+        return spec
+
+    spec = cached("cpu", ["fallback"], fallback, _encode, _decode)
+    assert spec is not None  # the fallback always exists
     return spec
 
 

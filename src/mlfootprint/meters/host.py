@@ -47,10 +47,38 @@ class PsutilLike(Protocol):
     def virtual_memory_total_bytes(self) -> int: ...
 
 
+def proc_stat_cpu_times_s(path: str = "/proc/stat") -> dict[int, tuple[float, float]] | None:
+    """Per-CPU ``(busy, idle)`` seconds from Linux's ``/proc/stat`` (what psutil reads), without psutil.
+
+    Busy is user + nice + system + irq + softirq, idle is idle + iowait (the split psutil's fields give
+    the caller below). None where the file is absent or not in the expected form (then psutil is used).
+    """
+    try:
+        lines = Path(path).read_text(encoding="ascii").splitlines()
+        hz = float(os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, AttributeError):
+        return None
+    result: dict[int, tuple[float, float]] = {}
+    for line in lines:
+        if not line.startswith("cpu") or line.startswith("cpu "):
+            continue
+        parts = line.split()
+        try:
+            cpu = int(parts[0][3:])
+            user, nice, system, idle, iowait, irq, softirq = (float(v) for v in parts[1:8])
+        except ValueError:
+            return None
+        result[cpu] = ((user + nice + system + irq + softirq) / hz, (idle + iowait) / hz)
+    return result or None
+
+
 class RealPsutil:
     """``PsutilLike`` backed by psutil (imported on first use)."""
 
     def per_cpu_times_s(self) -> dict[int, tuple[float, float]]:
+        fast = proc_stat_cpu_times_s()
+        if fast is not None:
+            return fast
         import psutil
 
         result: dict[int, tuple[float, float]] = {}
@@ -94,6 +122,12 @@ class RealPsutil:
         return total
 
     def virtual_memory_total_bytes(self) -> int:
+        try:  # what psutil reports on Linux (MemTotal), without importing it
+            total = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+        except (ValueError, OSError, AttributeError):
+            total = 0
+        if total > 0:
+            return total
         import psutil
 
         return int(psutil.virtual_memory().total)

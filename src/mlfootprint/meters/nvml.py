@@ -15,7 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Protocol
 
 from mlfootprint.clock import Clock
@@ -92,6 +94,23 @@ def visible_nvml_indices(value: str | None, uuids: Sequence[str]) -> tuple[int, 
 
 def _text(value: str | bytes) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+
+
+#: where a loaded NVIDIA driver shows on Linux (the kernel module; WSL2's user-space library folder)
+NVIDIA_DRIVER_PATHS = (Path("/proc/driver/nvidia"), Path("/usr/lib/wsl/lib/libnvidia-ml.so.1"))
+
+
+def driver_absent_reason(
+    paths: Sequence[Path] = NVIDIA_DRIVER_PATHS, *, platform: str = sys.platform
+) -> str | None:
+    """Why NVML cannot work here, known without loading it (None: maybe it can, try).
+
+    On Linux, NVML needs the NVIDIA kernel driver (``/proc/driver/nvidia``) or WSL2's driver library;
+    when neither exists, importing and initialising NVML (tens of milliseconds) is skipped.
+    """
+    if not platform.startswith("linux") or any(p.exists() for p in paths):
+        return None
+    return f"no NVIDIA driver here ({paths[0]} does not exist)"
 
 
 def _load_pynvml() -> NVMLLibrary:
@@ -195,6 +214,10 @@ class NVMLProvider:
         return self._nvml
 
     def _init(self) -> NVMLLibrary:
+        if self._nvml is None:
+            reason = driver_absent_reason()
+            if reason is not None:
+                raise MeterUnavailableError(reason)
         nvml = self._library()
         try:
             nvml.nvmlInit()

@@ -13,6 +13,7 @@ from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.config import default_db_url
 from mlfootprint.errors import InvalidValueError, StoreError
 from mlfootprint.records import RunRecord, Sample
+from mlfootprint.store.compaction import Compaction
 from mlfootprint.store.dialect import dialect_for
 from mlfootprint.store.ids import new_run_id
 from mlfootprint.store.ledger import SQLStore
@@ -38,7 +39,14 @@ class RunStore(Protocol):
 
     url: str
 
-    def save(self, run: RunRecord, samples: Sequence[Sample] = ()) -> None: ...
+    def save(
+        self,
+        run: RunRecord,
+        samples: Sequence[Sample] = (),
+        *,
+        phases_from: int = 0,
+        compaction: Compaction | None = None,
+    ) -> None: ...
 
     def get_run(self, run_id: str) -> RunRecord: ...
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 
 __all__ = ["RUN_ID_LENGTH", "new_run_id"]
@@ -31,4 +31,4 @@ def new_run_id(now_s: float | None = None) -> str:
     ms = int((time.time() if now_s is None else now_s) * 1000)
     if not 0 <= ms < 2**48:
         raise ValueError(f"time {now_s!r} is outside the range a run id can hold")
-    return _base32(ms, 10) + _base32(secrets.randbits(80), 16)
+    return _base32(ms, 10) + _base32(int.from_bytes(os.urandom(10), "big"), 16)  # 80 random bits

@@ -17,6 +17,7 @@ from mlfootprint.clock import Clock
 from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError
 from mlfootprint.records import ComponentEnergy, MetricValue, PhaseRecord, RunRecord, Sample, WorkCounts
 from mlfootprint.serialize import RUN_STATUSES
+from mlfootprint.store.compaction import Compaction, SampleAggregate, compact
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
 from mlfootprint.store.rows import (
@@ -27,19 +28,21 @@ from mlfootprint.store.rows import (
     run_from_row,
 )
 from mlfootprint.store.schema import current_version, migrate
+from mlfootprint.store.series import DEFAULT_MAX_POINTS, downsampled_samples, points_to_samples
 from mlfootprint.store.sql import (
     CHUNK,
     COMPONENT_COLUMNS,
-    INSERT_COMPONENT,
     INSERT_PHASE,
     INSERT_SAMPLE,
     PHASE_COLUMNS,
     RUN_COLUMNS,
     SELECT_RUNS,
     TIME_COLUMNS,
+    UPSERT_COMPONENT,
     UPSERT_RUN,
     to_json,
 )
+from mlfootprint.store.totals import GroupSums, group_sums
 from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
@@ -104,11 +107,25 @@ class SQLStore:
 
     # -- writing --------------------------------------------------------------------------------------
 
-    def save(self, run: RunRecord, samples: Sequence[Sample] = ()) -> None:
+    def save(
+        self,
+        run: RunRecord,
+        samples: Sequence[Sample] = (),
+        *,
+        phases_from: int = 0,
+        compaction: Compaction | None = None,
+    ) -> None:
         """Upsert the run (totals so far, status, heartbeat, components, phases) and append ``samples``.
 
         One transaction: after a crash the ledger holds either the previous flush or this one, whole.
         Saving the same run and samples again changes nothing (samples are keyed by run, meter and t_s).
+
+        Args:
+            run: the run as it stands.
+            samples: new samples.
+            phases_from: how many of ``run.phases`` are already stored unchanged (a tracker's earlier
+                flushes): only the phases from that position on are written, so a flush costs O(new).
+            compaction: fold the samples older than its boundary into aggregates (bounded storage).
         """
         if run.status not in RUN_STATUSES:
             raise InvalidValueError("status", run.status, f"must be one of {', '.join(RUN_STATUSES)}")
@@ -151,7 +168,7 @@ class SQLStore:
                 p.energy_j,
                 to_json(dict(p.components), "phase components"),
             )
-            for i, p in enumerate(run.phases)
+            for i, p in enumerate(run.phases[phases_from:], start=phases_from)
         ]
         sample_rows = [
             (run.id, s.meter_id, s.t_s, d.to_db_time(s.at), s.energy_j, s.power_w) for s in samples
@@ -160,12 +177,19 @@ class SQLStore:
         def write() -> None:
             with d.transaction(self._conn, write=True):
                 self._conn.execute(d.sql(UPSERT_RUN), run_row)
-                self._conn.execute(d.sql("DELETE FROM components WHERE run_id = ?"), (run.id,))
-                self._conn.execute(d.sql("DELETE FROM phases WHERE run_id = ?"), (run.id,))
-                self._many(INSERT_COMPONENT, component_rows)
+                self._conn.execute(
+                    d.sql("DELETE FROM components WHERE run_id = ? AND position >= ?"),
+                    (run.id, len(component_rows)),
+                )
+                self._conn.execute(
+                    d.sql("DELETE FROM phases WHERE run_id = ? AND position >= ?"), (run.id, phases_from)
+                )
+                self._many(UPSERT_COMPONENT, component_rows)
                 self._many(INSERT_PHASE, phase_rows)
                 self._many(INSERT_SAMPLE, sample_rows)
                 write_work(self._conn.execute, self._many, d.sql, run)
+                if compaction is not None:
+                    compact(self._conn, d, run.id, compaction)
 
         self._retry("write to", write)
 
@@ -175,7 +199,7 @@ class SQLStore:
         def delete() -> str:
             with self._dialect.transaction(self._conn, write=True):
                 full = self._resolve(run_id)
-                for table in ("samples", "phases", "components", *WORK_TABLES):
+                for table in ("samples", "sample_aggregates", "phases", "components", *WORK_TABLES):
                     self._conn.execute(self._dialect.sql(f"DELETE FROM {table} WHERE run_id = ?"), (full,))
                 self._conn.execute(self._dialect.sql("DELETE FROM runs WHERE id = ?"), (full,))
                 return full
@@ -312,6 +336,23 @@ class SQLStore:
 
         return self._retry("read", read)
 
+    def group_sums(self, *, project: str | None = None, by: str | None = None) -> list[GroupSums]:
+        """Totals per group of runs (project, name, day or ``tag:KEY``), summed by the database."""
+
+        def read() -> list[GroupSums]:
+            with self._dialect.transaction(self._conn, write=False):
+                return group_sums(self._q, self._dialect.name, project=project, by=by)
+
+        return self._retry("read", read)
+
+    def count_runs(self, *, project: str | None = None) -> int:
+        """How many runs the ledger holds (of one project)."""
+        sql, params = "SELECT COUNT(*) FROM runs", list[Any]()
+        if project is not None:
+            sql += " WHERE project = ?"
+            params.append(project)
+        return int(self._retry("read", lambda: self._q(sql, params))[0][0])
+
     def samples(self, run_id: str, meter_id: str | None = None) -> list[Sample]:
         """The run's samples in time order (then by meter), optionally of one meter."""
 
@@ -346,6 +387,71 @@ class SQLStore:
                 self.malformed.append(message)
                 warnings.warn(message, MalformedRowWarning, stacklevel=3)
             return out
+
+        return self._retry("read", read)
+
+    def aggregates(self, run_id: str, meter_id: str | None = None) -> list[SampleAggregate]:
+        """The run's folded older samples (see ``store.compaction``), in time order, then by meter."""
+
+        def read() -> list[tuple[Any, ...]]:
+            with self._dialect.transaction(self._conn, write=False):
+                full = self._resolve(run_id)
+                sql, params = (
+                    "SELECT meter_id, t_s, width_s, first_t_s, last_t_s, samples, energy_j_first, "
+                    "energy_j_last, power_w_min, power_w_mean, power_w_max FROM sample_aggregates "
+                    "WHERE run_id = ?",
+                    [full],
+                )
+                if meter_id is not None:
+                    sql += " AND meter_id = ?"
+                    params.append(meter_id)
+                return self._q(sql + " ORDER BY t_s, meter_id", params)
+
+        return [
+            SampleAggregate(
+                meter_id=r[0], t_s=r[1], width_s=r[2], first_t_s=r[3], last_t_s=r[4], samples=int(r[5]),
+                energy_j_first=r[6], energy_j_last=r[7], power_w_min=r[8], power_w_mean=r[9],
+                power_w_max=r[10],
+            )
+            for r in self._retry("read", read)
+        ]  # fmt: skip
+
+    def _meter_ids(self, run_id: str) -> list[str]:
+        """The meters that have samples or aggregates in the run (a loose index scan: one seek each)."""
+        found: set[str] = set()
+        for table in ("samples", "sample_aggregates"):
+            rows = self._q(
+                f"WITH RECURSIVE m(id) AS (SELECT (SELECT meter_id FROM {table} WHERE run_id = ? "
+                f"ORDER BY meter_id LIMIT 1) UNION ALL SELECT (SELECT meter_id FROM {table} WHERE run_id = ? "
+                "AND meter_id > m.id ORDER BY meter_id LIMIT 1) FROM m WHERE m.id IS NOT NULL) "
+                "SELECT id FROM m WHERE id IS NOT NULL",
+                (run_id, run_id),
+            )
+            found.update(str(r[0]) for r in rows)
+        return sorted(found)
+
+    def plot_samples(
+        self, run_id: str, *, max_points: int = DEFAULT_MAX_POINTS, meter_id: str | None = None
+    ) -> list[Sample]:
+        """The run's curve at no more than about ``max_points`` points per meter, for plots.
+
+        Each point is the last cumulative reading of a time bucket (from the samples or the aggregates
+        of older ones), so energy between points is exact and ``power_w`` is the mean power since the
+        previous point. The database does the bucketing: the cost does not grow with the samples kept.
+        """
+
+        def read() -> list[Sample]:
+            with self._dialect.transaction(self._conn, write=False):
+                full = self._resolve(run_id)
+                row = self._q("SELECT started_at, duration_s FROM runs WHERE id = ?", (full,))[0]
+                meters = [meter_id] if meter_id is not None else self._meter_ids(full)
+                points = downsampled_samples(
+                    self._q, self._dialect.name, full,
+                    span_s=float(row[1]), max_points=max_points, meter_ids=meters,
+                )  # fmt: skip
+            started = self._dialect.from_db_time(row[0])
+            assert started is not None  # NOT NULL column
+            return points_to_samples(points, started_at=started)
 
         return self._retry("read", read)
 

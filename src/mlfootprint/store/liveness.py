@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import math
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from mlfootprint.records import RunRecord, RunStatus
 
-__all__ = ["HEARTBEAT_GRACE_S", "effective_status", "pid_alive", "with_effective_status"]
+__all__ = ["HEARTBEAT_GRACE_S", "effective_status", "pid_alive", "this_host", "with_effective_status"]
 
 #: slack added to three missed flushes before a silent run counts as interrupted
 HEARTBEAT_GRACE_S = 5.0
+
+
+def this_host() -> str:
+    """This machine's host name (``uname``'s node name where there is one: what ``gethostname`` returns
+    on POSIX, without importing ``socket``)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def pid_alive(pid: int) -> bool:
@@ -68,7 +77,7 @@ def effective_status(
     last = run.heartbeat_at or run.started_at
     if silent_s(now, last) > heartbeat_timeout_s(run.flush_interval_s):
         return "interrupted"
-    here = socket.gethostname() if hostname is None else hostname
+    here = this_host() if hostname is None else hostname
     if run.pid is not None and run.hostname and run.hostname == here and not is_alive(run.pid):
         return "interrupted"
     return "running"

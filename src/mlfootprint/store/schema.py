@@ -142,6 +142,30 @@ MIGRATIONS: tuple[Migration, ...] = (
             )""",
         ),
     ),
+    Migration(
+        version=7,
+        description="sample aggregates (bounded storage); indexes for status and name",
+        statements=(
+            """CREATE TABLE sample_aggregates (
+                run_id TEXT NOT NULL REFERENCES runs (id),
+                meter_id TEXT NOT NULL,
+                t_s {float} NOT NULL,
+                width_s {float} NOT NULL,
+                first_t_s {float} NOT NULL,
+                last_t_s {float} NOT NULL,
+                samples {int} NOT NULL,
+                energy_j_first {float} NOT NULL,
+                energy_j_last {float} NOT NULL,
+                power_samples {int} NOT NULL,
+                power_w_min {float},
+                power_w_mean {float},
+                power_w_max {float},
+                PRIMARY KEY (run_id, meter_id, t_s)
+            )""",
+            "CREATE INDEX runs_status_started_at ON runs (status, started_at)",
+            "CREATE INDEX runs_name_started_at ON runs (name, started_at)",
+        ),
+    ),
 )
 
 #: the schema version this release writes

@@ -20,6 +20,7 @@ __all__ = [
     "RUN_COLUMNS",
     "SELECT_RUNS",
     "TIME_COLUMNS",
+    "UPSERT_COMPONENT",
     "UPSERT_RUN",
     "to_json",
 ]
@@ -48,6 +49,10 @@ UPSERT_RUN = (
 INSERT_COMPONENT = (
     f"INSERT INTO components (run_id, position, {', '.join(COMPONENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' * (len(COMPONENT_COLUMNS) + 2))})"
+)
+UPSERT_COMPONENT = (
+    f"{INSERT_COMPONENT} ON CONFLICT (run_id, position) DO UPDATE SET "
+    f"{', '.join(f'{c} = excluded.{c}' for c in COMPONENT_COLUMNS)}"
 )
 INSERT_PHASE = (
     f"INSERT INTO phases (run_id, position, {', '.join(PHASE_COLUMNS)}) "

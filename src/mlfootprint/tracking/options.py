@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from mlfootprint.bounds import MAX_YEAR, MIN_YEAR, YEAR
 from mlfootprint.config import Settings, load_settings
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.tracking.factors import Factors, resolve_factors
+from mlfootprint.tracking.factor_cache import cached_factors
+from mlfootprint.tracking.factors import Factors
 from mlfootprint.tracking.sampler import MIN_INTERVAL_S
 from mlfootprint.tracking.saving import check_options
 
@@ -75,6 +76,9 @@ class TrackerOptions:
         year: year of the PUE and intensity figures (default ``MLFOOTPRINT_YEAR``, the config file,
             else the run's calendar year); a year the tables lack falls back to the nearest one,
             stated in the factor's source, with its range widened.
+        keep_samples: samples per meter kept at full resolution (default 10,000, or
+            ``MLFOOTPRINT_KEEP_SAMPLES`` / the config file); older ones are folded into 5-minute
+            aggregates with exact energy; ``"all"`` keeps every sample.
     """
 
     project: str | None = None
@@ -101,6 +105,7 @@ class TrackerOptions:
     budget_co2e_kg: float | None = None
     on_exceed: str = "warn"
     year: int | None = None
+    keep_samples: int | str | None = None
 
     def __post_init__(self) -> None:
         pue = self.pue
@@ -125,6 +130,7 @@ class TrackerOptions:
         if self.job is not None and not self.job.strip():
             raise InvalidValueError("job", self.job, "must be a non-empty id")
         self.budget  # noqa: B018 -- validates budget_kwh, budget_co2e_kg and on_exceed
+        _check_keep_samples(self.keep_samples)
         object.__setattr__(self, "tags", dict(self.tags))
         object.__setattr__(self, "command", tuple(self.command))
 
@@ -138,6 +144,19 @@ class TrackerOptions:
     def with_(self, **changes: Any) -> TrackerOptions:
         """A copy with ``changes`` applied (validated again)."""
         return replace(self, **changes)
+
+
+def _check_keep_samples(value: int | str | None) -> None:
+    """``keep_samples`` is None, ``"all"``, or a whole number of samples of at least 1."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "all"):
+        return
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, str) and value.strip().isdigit():
+        number = int(value)
+    if number is None or number < 1:
+        raise InvalidValueError("keep_samples", value, "must be 'all' or a whole number of samples >= 1")
 
 
 def _number(text: str) -> float | None:
@@ -188,14 +207,16 @@ def resolve_options(
         series=str(given_series) if isinstance(given_series, (str, Path)) else None,
         zone=options.zone,
         year=options.year,
+        keep_samples=options.keep_samples,
     )
     series = _load_series(given_series, settings, now)
     if options.start_plan is not None and series is None:
         raise InvalidValueError(
             "start_plan", options.start_plan.start, "needs intensity_series= (the series it was planned on)"
         )
-    factors = resolve_factors(
-        settings, datacenter=datacenter, warn=False, series_zone=series.zone if series is not None else None
+    # resolved factors are cached per user (keyed by the settings that name them and the tables' files)
+    factors = cached_factors(
+        settings, datacenter=datacenter, series_zone=series.zone if series is not None else None
     )
     return ResolvedOptions(options=options, settings=settings, factors=factors, series=series)
 

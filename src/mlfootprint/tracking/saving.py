@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -80,10 +79,11 @@ class SaveGuard:
         with contextlib.suppress(OSError, ValueError):  # a closed stderr must not stop the run
             print(f"mlfootprint: {text}", file=stream, flush=True)
 
-    def save(self, store: Any, record: RunRecord, samples: Sequence[Sample]) -> None:
-        """``store.save(record, samples)``; on failure report it (first time), remember it and re-raise."""
+    def save(self, store: Any, record: RunRecord, samples: Sequence[Sample], **options: Any) -> None:
+        """``store.save(record, samples, **options)``; on failure report it (first time), remember it and
+        re-raise. ``options`` (``phases_from``, ``compaction``) are the caller's to recompute at a retry."""
         try:
-            store.save(record, samples)
+            store.save(record, samples, **options)
         except Exception as exc:
             self.failures += 1
             self.last_error = exc
@@ -133,6 +133,8 @@ class SaveGuard:
 
 def fallback_dirs() -> list[Path]:
     """Where unsaved runs go, first choice first."""
+    import tempfile  # only when a run could not be saved: not on a tracker's start
+
     from mlfootprint.config import home_dir
 
     uid = os.getuid() if hasattr(os, "getuid") else 0

@@ -19,7 +19,6 @@ from __future__ import annotations
 import atexit
 import functools
 import os
-import socket
 import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -52,6 +51,7 @@ from mlfootprint.work.book import WorkBook
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.store import RunStore
+    from mlfootprint.tracking.incremental import FlushState
     from mlfootprint.work.predict import Prediction
 
 __all__ = ["Tracker", "TrackerOptions", "track"]
@@ -60,6 +60,12 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 #: how long stop() waits for the sampler thread
 JOIN_TIMEOUT_S = 5.0
+
+
+def _hostname() -> str:
+    from mlfootprint.store.liveness import this_host
+
+    return this_host()
 
 
 class Tracker:
@@ -117,7 +123,7 @@ class Tracker:
         self.pid = self.options.pid
         self._command = tuple(self.options.command)
         self.job: JobIdentity = self.options.placement or detect_job(
-            self._env, hostname=socket.gethostname(), job=self.options.job, node=self.options.node
+            self._env, hostname=_hostname(), job=self.options.job, node=self.options.node
         )
         self._store: RunStore | None = None
         self._meters: tuple[Meter, ...] = ()
@@ -130,6 +136,7 @@ class Tracker:
         self._totals = SeriesTotals()
         self._fallback_warned = False
         self._error: tuple[str, str] | None = None
+        self._stored: FlushState | None = None
         self.id: str | None = None
         self.result: RunRecord | None = None
         self._sinks = SinkSet(with_prometheus(sinks, self.options.prometheus_port))
@@ -146,6 +153,7 @@ class Tracker:
             raise TrackerError("this tracker was already started; make a new one for another run")
         from mlfootprint.store import new_run_id, open_store
         from mlfootprint.tracking.factors import NoRegionWarning
+        from mlfootprint.tracking.incremental import FlushState
 
         for message in self.factors.warnings:
             warnings.warn(message, NoRegionWarning, stacklevel=2)
@@ -171,11 +179,12 @@ class Tracker:
             flush_interval_s=settings.flush_interval_s,
             scope=settings.scope,
             command=self._command,
-            hostname=socket.gethostname(),
+            hostname=_hostname(),
             pid=os.getpid(),
             job=self.job,
         )
         self._previous = [(0.0, 0.0)] * len(self._meters)
+        self._stored = FlushState([m.meter_id for m in self._meters], keep_samples=settings.keep_samples)
         self._totals = SeriesTotals.empty(len(self._meters))
         if self.series is not None:
             first = series_intensity(
@@ -367,16 +376,24 @@ class Tracker:
         return record, totals
 
     def _save(self, record: RunRecord, batch: list[RawSample]) -> list[Sample]:
-        assert self._store is not None and self._info is not None
+        """Save ``record`` and the samples of ``batch``: only what the ledger does not hold yet.
+
+        The phases ended since the last successful save and the samples that left the recent window
+        (``FlushState``) are part of the same save; a failed save changes none of that state, so its retry
+        (with the same samples handed back, and any newer ones) writes them all.
+        """
+        assert self._store is not None and self._info is not None and self._stored is not None
         previous = list(self._previous)
         samples = samples_from_raw(
             self._meters, batch, started_at=self._info.started_at, previous=self._previous
         )
+        options = self._stored.options(record, batch)
         try:
-            self._saving.save(self._store, record, samples)
+            self._saving.save(self._store, record, samples, **options)
         except BaseException:
             self._previous = previous  # the same samples are handed back at the next attempt
             raise
+        self._stored.saved(record, batch, options)
         return samples
 
     def _flush(self, batch: list[RawSample]) -> None:
@@ -536,6 +553,7 @@ def track(
     node: str | None = None,
     node_meters: str = "auto",
     placement: JobIdentity | None = None,
+    keep_samples: int | str | None = None,
     meters: Sequence[Meter] | None = None,
     clock: Clock | None = None,
     store: RunStore | None = None,
@@ -561,6 +579,7 @@ def track(
         live=live,
         budget_kwh=budget_kwh, budget_co2e_kg=budget_co2e_kg, on_exceed=on_exceed,
         year=year,
+        keep_samples=keep_samples,
     )  # fmt: skip
     return Tracker(
         options, meters=meters, store=store, clock=clock, providers=providers, env=env, sinks=sinks

@@ -5,7 +5,8 @@ side). JSON: ``/api/runs``, ``/api/runs/<id>``, ``/api/projects``, ``/api/compar
 page script, styles and the bundled uPlot charting library) are served from the package: nothing is
 fetched from elsewhere, and the Content-Security-Policy says so to the browser.
 
-Everything is read through the store API (``list_runs``, ``get_run``, ``samples``); nothing is written.
+Everything is read through the store API (``list_runs``, ``get_run``, and ``plot_samples``, a bounded
+downsample, for a run's curves); nothing is written.
 With a token, every request must carry it (``?token=`` once, then a cookie; or ``Authorization: Bearer``).
 """
 
@@ -162,10 +163,16 @@ def create_app(store: RunStore, *, token: str | None = None, poll_ms: int = POLL
             return error(request, exc, api=True)
         return JSONResponse({"runs": rows, "poll_ms": poll_ms})
 
+    def plot_samples(run_id: str) -> Any:
+        """The run's curve as a bounded downsample when the ledger can (a 10^6-sample run reads a few
+        thousand rows), else every sample."""
+        bounded = getattr(store, "plot_samples", None)
+        return bounded(run_id) if bounded is not None else store.samples(run_id)
+
     def api_run(request: Request) -> Response:
         try:
             run = store.get_run(request.path_params["run_id"])
-            detail = views.run_detail(run, store.samples(run.id), tables=tables)
+            detail = views.run_detail(run, plot_samples(run.id), tables=tables)
         except MlfootprintError as exc:
             return error(request, exc, api=True)
         return JSONResponse(detail)

@@ -1,0 +1,154 @@
+"""Cold start: what a fresh process pays for mlfootprint before (and without) any training.
+
+Each case runs in a fresh interpreter; cases alternate (A B C ... A B C ...) so that drift of a shared
+machine hits them all alike, and the median over the repetitions is printed, minus the bare interpreter
+(``python -c pass``). Bytecode is compiled first, as an installed package has it.
+
+Cases: ``from mlfootprint import track``; that plus the first ``start()``/``stop()`` of a tracked block
+(meters discovered as on a user's machine) in the usual state, where mlfootprint has run before (the
+ledger exists, the factor cache is warm), and on a machine's very first run (a new SQLite ledger to
+create, ``MLFOOTPRINT_NO_CACHE=1``); the
+command line's ``--help``, ``estimate`` and ``papers``. CodeCarbon and carbontracker (import, then
+start/stop of their offline trackers) are measured only where they are already installed, in this
+interpreter or in ``.bench-venv/`` (made by ``benchmarks/overhead.py``); nothing is installed here.
+
+Usage: ``python benchmarks/startup.py [--repetitions N]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_VENV = ROOT / ".bench-venv"
+
+TRACK = """
+import os, tempfile, warnings
+from mlfootprint import track
+warnings.simplefilter("ignore")
+db = os.environ.get("MLFP_BENCH_DB") or "sqlite:///" + tempfile.mkdtemp() + "/runs.sqlite3"
+with track(db=db, region="FR"):
+    pass
+"""
+CLI = "import sys; from mlfootprint.cli.main import main; sys.exit(main())"
+CODECARBON = """
+import logging, tempfile
+from codecarbon import OfflineEmissionsTracker
+t = OfflineEmissionsTracker(country_iso_code="FRA", output_dir=tempfile.mkdtemp(), log_level="error",
+                            save_to_file=False)
+t.start(); t.stop()
+"""
+CARBONTRACKER = """
+import tempfile
+from carbontracker.tracker import CarbonTracker
+t = CarbonTracker(epochs=1, log_dir=tempfile.mkdtemp(), verbose=0, update_interval=1)
+t.epoch_start(); t.epoch_end(); t.stop()
+"""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    env["MLFOOTPRINT_HOME"] = tempfile.mkdtemp(prefix="mlfp-startup-")
+    return env
+
+
+def _has(python: str, module: str) -> bool:
+    probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, env=_env())
+    return probe.returncode == 0
+
+
+def _cases() -> dict[str, list[str] | tuple[list[str], dict[str, str]]]:
+    py = sys.executable
+    ledger = f"sqlite:///{tempfile.mkdtemp(prefix='mlfp-startup-db-')}/runs.sqlite3"
+    cases: dict[str, list[str] | tuple[list[str], dict[str, str]]] = {
+        "bare python": [py, "-c", "pass"],
+        # the floor: the standard-library modules a tracked run needs (frozen dataclasses, logging, ...)
+        "stdlib floor (dataclasses, ...)": [
+            py, "-c", "import logging, dataclasses, pathlib, datetime, json, threading, sqlite3, typing",
+        ],
+        "import mlfootprint.track": [py, "-c", "from mlfootprint import track"],
+        "import + first start/stop": ([py, "-c", TRACK], {"MLFP_BENCH_DB": ledger}),
+        "  same, new ledger, no cache": ([py, "-c", TRACK], {"MLFOOTPRINT_NO_CACHE": "1"}),
+        "mlfootprint --help": [py, "-c", CLI, "--help"],
+        "mlfootprint estimate": [
+            py, "-c", CLI, "estimate", "--hardware", "V100", "--count", "8", "--hours", "24",
+            "--region", "FR", "--pue", "1.1",
+        ],
+        "mlfootprint papers": [py, "-c", CLI, "papers"],
+    }  # fmt: skip
+    peer_py = {"codecarbon": py, "carbontracker": py}
+    bench_py = BENCH_VENV / "bin" / "python"
+    for peer in peer_py:
+        module = "carbontracker.tracker" if peer == "carbontracker" else peer
+        if not _has(py, module) and bench_py.exists() and _has(str(bench_py), module):
+            peer_py[peer] = str(bench_py)
+        if not _has(peer_py[peer], module):
+            print(f"{peer}: not installed here or in {BENCH_VENV.name}/; skipped", file=sys.stderr)
+            continue
+        body = CODECARBON if peer == "codecarbon" else CARBONTRACKER
+        cases[f"import {peer}"] = [peer_py[peer], "-c", f"import {module}"]
+        cases[f"{peer} + first start/stop"] = [peer_py[peer], "-c", body]
+    return cases
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repetitions", type=int, default=15)
+    args = parser.parse_args()
+    compileall.compile_dir(str(ROOT / "src"), quiet=1)
+    cases = _cases()
+    env = _env()
+    times: dict[str, list[float]] = {name: [] for name in cases}
+    cpu: dict[str, list[float]] = {name: [] for name in cases}
+
+    def split(case: list[str] | tuple[list[str], dict[str, str]]) -> tuple[list[str], dict[str, str]]:
+        return (case[0], {**env, **case[1]}) if isinstance(case, tuple) else (case, env)
+
+    for case in cases.values():  # warm the page cache, the bytecode, the ledger and the factor cache
+        cmd, case_env = split(case)
+        subprocess.run(cmd, capture_output=True, env=case_env, check=False)
+    for _ in range(args.repetitions):
+        for name, case in cases.items():
+            cmd, case_env = split(case)
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            t0 = time.perf_counter()
+            done = subprocess.run(cmd, capture_output=True, env=case_env, check=False)
+            times[name].append(time.perf_counter() - t0)
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu[name].append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+            if done.returncode not in (0,):
+                print(
+                    f"{name}: exit status {done.returncode}: {done.stderr.decode()[-300:]}", file=sys.stderr
+                )
+    bare, bare_cpu = statistics.median(times["bare python"]), statistics.median(cpu["bare python"])
+    load = os.getloadavg()[0]
+    print(
+        f"cold start, median of {args.repetitions} fresh processes, {os.cpu_count()} CPUs, load {load:.1f} "
+        "(on a busy machine the CPU column is the steadier one)"
+    )
+    print(f"{'case':<32} {'wall ms':>8} {'over bare':>10} {'CPU ms':>8} {'over bare':>10}")
+    for name, values in times.items():
+        med, med_cpu = statistics.median(values), statistics.median(cpu[name])
+        if name == "bare python":
+            print(f"{name:<32} {1e3 * med:>8.1f} {'':>10} {1e3 * med_cpu:>8.1f}")
+            continue
+        print(
+            f"{name:<32} {1e3 * med:>8.1f} {1e3 * (med - bare):>10.1f} {1e3 * med_cpu:>8.1f} "
+            f"{1e3 * (med_cpu - bare_cpu):>10.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,92 @@
+"""A per-user cache of values derived only from the shipped reference tables (and a key).
+
+Parsing and validating the reference CSVs costs tens of milliseconds, most of a tracker's cold start.
+What a tracker derives from them (its PUE and grid intensity, this machine's CPU row) depends only on
+a few settings and on the tables, so it is cached as JSON under ``<MLFOOTPRINT_HOME>/cache/<kind>/``,
+keyed by those settings, the package version and the size and modification time of every reference
+data file (every year of every table) and of the code that derives the values: a changed table, a
+changed derivation or a new release misses the cache. Entries are private (files 0600 in folders 0700,
+``mlfootprint.private``). Errors are never cached; an unreadable
+or malformed entry is ignored and rewritten; a read-only home only loses the speed-up.
+``MLFOOTPRINT_NO_CACHE=1`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mlfootprint.config import home_dir
+
+__all__ = ["cached"]
+
+T = TypeVar("T")
+
+_PACKAGE = Path(__file__).resolve().parent
+#: the folders whose files decide a cached value: the tables and the code that reads and derives from them
+_INPUT_DIRS = (
+    _PACKAGE / "reference" / "data",
+    _PACKAGE / "reference",
+    _PACKAGE / "tracking",
+    _PACKAGE / "meters",
+)
+
+
+def _fingerprint() -> list[Any]:
+    try:  # the package's own entry (its version is written there) without importing the package root
+        st = (_PACKAGE / "__init__.py").stat()
+        version: Any = [st.st_size, st.st_mtime_ns]
+    except OSError:
+        version = None
+    files = []
+    for folder in _INPUT_DIRS:
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_file():
+                        st = entry.stat()
+                        files.append((f"{folder.name}/{entry.name}", st.st_size, st.st_mtime_ns))
+        except OSError:
+            files.append((f"{folder.name}/unreadable", 0, 0))
+    return [version, sorted(files)]
+
+
+def cached(
+    kind: str,
+    key: list[Any],
+    compute: Callable[[], T],
+    encode: Callable[[T], dict[str, Any]],
+    decode: Callable[[dict[str, Any]], T],
+    *,
+    cache_dir: Path | None = None,
+) -> T:
+    """``compute()``, or the value cached for ``key`` (see the module docstring). Raises what it raises.
+
+    ``MLFOOTPRINT_NO_CACHE`` and the home folder come from the process's environment, whatever
+    environment a tracker's options were resolved from: the cache belongs to the user, not to a run.
+    """
+    if os.environ.get("MLFOOTPRINT_NO_CACHE"):
+        return compute()
+    folder = cache_dir if cache_dir is not None else home_dir() / "cache" / kind
+    # the file is named by a checksum of the key and holds the key itself: a read checks it, so two keys
+    # with the same checksum only miss the cache, never read each other's value
+    full_key = json.dumps([key, _fingerprint()], default=str)
+    path = folder / f"{zlib.crc32(full_key.encode()):08x}{zlib.adler32(full_key.encode()):08x}.json"
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if doc["key"] == full_key:
+            return decode(doc["value"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # no entry yet, or a damaged one: compute and (re)write it
+    value = compute()
+    try:
+        from mlfootprint.private import write_private
+
+        write_private(path, json.dumps({"key": full_key, "value": encode(value)}).encode())
+    except OSError:
+        pass  # the cache is an optimisation, never a requirement
+    return value
