@@ -24,13 +24,13 @@ $(TEST_STAMP): $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mlfootprint demo
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python tools/check_module_size.py src/mlfootprint
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy
 
 unit: $(TEST_STAMP)
