@@ -6,7 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from mlfootprint.embodied_run import run_embodied
 from mlfootprint.meters.base import Meter
 from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRecord, RunStatus, Sample
 from mlfootprint.tracking.factors import Factors
@@ -141,6 +140,8 @@ def build_record(
     if series is not None and not series.used:
         merged["intensity_fallback_reason"] = series.fallback_reason
     if status != "running":  # the final figure; a running record's is computed when shown
+        from mlfootprint.embodied_run import run_embodied  # its tables load at the end, not at import
+
         merged["embodied"] = run_embodied(components, duration_s)
     job = info.job
     return RunRecord(

@@ -27,7 +27,6 @@ carbontracker's baseline (Anthony et al. 2020) is ``total = first epoch x epochs
 from __future__ import annotations
 
 import math
-import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -122,6 +121,8 @@ def _remaining(
     else:
         mean_size = size / k
         per_unit = [amounts[i] / sizes[i] * mean_size for i in use]
+        import statistics  # only once a prediction is made
+
         s = statistics.stdev(per_unit)
         r_units = remaining_size / mean_size
         half = t_quantile_975(k - 1) * s * math.sqrt(r_units + r_units * r_units / k)
