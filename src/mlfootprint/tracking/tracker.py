@@ -1,4 +1,4 @@
-# size: lifecycle, options and record assembly of the tracker; to split into those three
+# size: the run's lifecycle with its record assembly, flush and final save; the record assembly to move out
 """Track the energy and CO2e of a block of code, a function or a whole process.
 
 ::
@@ -32,6 +32,7 @@ from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.errors import MlfootprintError, StoreError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
 from mlfootprint.records import RunRecord, RunStatus, Sample
+from mlfootprint.tracking import run_work
 from mlfootprint.tracking.factors import Factors
 from mlfootprint.tracking.job import JobIdentity, detect_job
 from mlfootprint.tracking.options import TrackerOptions, resolve_options
@@ -367,7 +368,7 @@ class Tracker:
         )
         if self._error is not None:
             record = replace(record, error_type=self._error[0], error_message=self._error[1])
-        record = self._with_work(record, final=final, batch=batch)
+        record = run_work.with_work(self.work, record, final=final, batch=batch)
         if self.start_plan is not None and self.series is not None:
             from mlfootprint.tracking.deferred import schedule_extra
 
@@ -423,16 +424,6 @@ class Tracker:
 
     # -- work: FLOPs, counts, metrics, progress (mlfootprint.work) ----------------------------------
 
-    def _with_work(self, record: RunRecord, *, final: bool, batch: Sequence[RawSample]) -> RunRecord:
-        if final:
-            self.work.observe(batch)
-        extra = self.work.extra(
-            final=final, energy_j=record.energy_j, duration_s=record.duration_s, pue=record.pue
-        )
-        return replace(
-            record, work=self.work.counts(), metrics=self.work.metrics(), extra={**record.extra, **extra}
-        )
-
     def _open_phases(self) -> tuple[str, ...]:
         return () if self._phases is None else self._phases.open_names
 
@@ -461,32 +452,11 @@ class Tracker:
         """
         if self._sampler is None or self._info is None or self.result is not None:
             raise TrackerError("progress: the tracker is not running")
-        from mlfootprint.units import kwh_from_j
-        from mlfootprint.work.predict import Checkpoint
-
-        energy_j = sum(self._sampler.read_all(timeout_s=1.0)) * self.factors.pue
-        t_s = self._clock.monotonic() - self._t0_s
-        g_per_kwh = self.factors.intensity_g_per_kwh
-        if self.series is not None:  # the time-resolved intensity so far
-            so_far = self.snapshot()
-            if so_far.energy_j > 0:
-                g_per_kwh = so_far.co2e_g / kwh_from_j(so_far.energy_j)
-        point = Checkpoint(
-            done=float(done), t_s=t_s, energy_j=energy_j, co2e_g=kwh_from_j(energy_j) * g_per_kwh
-        )
-        return self.work.progress(point, total=total, intensity_ahead=self._intensity_ahead())
-
-    def _intensity_ahead(self) -> Callable[[float, float], float | None] | None:
-        series, info = self.series, self._info
-        if series is None or info is None:
-            return None
-        start = info.started_at.timestamp()
-
-        def ahead(t_from_s: float, t_to_s: float) -> float | None:
-            mean, frac = series.mean_over([start + t_from_s], [start + t_to_s])
-            return float(mean[0]) if float(frac[0]) >= 0.999 else None
-
-        return ahead
+        return run_work.progress(
+            self.work, done, total, it_energy_j=sum(self._sampler.read_all(timeout_s=1.0)),
+            t_s=self._clock.monotonic() - self._t0_s, factors=self.factors, series=self.series,
+            started_at=self._info.started_at, snapshot=self.snapshot,
+        )  # fmt: skip
 
     @property
     def stop_requested(self) -> str | None:
