@@ -32,7 +32,6 @@ __all__ = [
     "group_key",
     "summarise",
     "total_of",
-    "totals_from_sums",
 ]
 
 GROUP_CHOICES = ("project", "name", "day", "job", "tag:KEY")
@@ -150,30 +149,3 @@ def summarise(
         groups.setdefault(key(run), []).append(run)
     totals = [total_of(name, members, prices) for name, members in sorted(groups.items())]
     return totals, total_of("total", runs, prices)
-
-
-def totals_from_sums(sums: Sequence[Any], prices: Prices | None = None) -> tuple[list[Total], Total]:
-    """``summarise``'s result from per-group sums the ledger computed (``SQLStore.group_sums``)."""
-
-    def cost(energy_j: float, dh: float) -> float | None:
-        if prices is None or not prices.given:
-            return None
-        return (prices.per_kwh or 0.0) * kwh_from_j(energy_j) + (prices.per_device_hour or 0.0) * dh
-
-    fields = (
-        "duration_s", "device_hours", "energy_j", "energy_j_low", "energy_j_high", "co2e_g", "co2e_g_low",
-        "co2e_g_high", "co2e_g_net",
-    )  # fmt: skip
-    groups = [
-        Total(
-            group=g.group, runs=g.runs, runs_without_net=g.runs_without_net,
-            cost=cost(g.energy_j, g.device_hours), **{f: getattr(g, f) for f in fields},
-        )
-        for g in sums
-    ]  # fmt: skip
-    summed = {f: sum(getattr(g, f) for g in sums) for f in fields}
-    total = Total(
-        group="total", runs=sum(g.runs for g in sums), runs_without_net=sum(g.runs_without_net for g in sums),
-        cost=cost(summed["energy_j"], summed["device_hours"]), **summed,
-    )  # fmt: skip
-    return groups, total

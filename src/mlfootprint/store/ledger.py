@@ -42,7 +42,6 @@ from mlfootprint.store.sql import (
     UPSERT_RUN,
     to_json,
 )
-from mlfootprint.store.totals import GroupSums, group_sums
 from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
@@ -333,15 +332,6 @@ class SQLStore:
                 return self._build(
                     self._q(f"{SELECT_RUNS} WHERE job_id = ? ORDER BY node, rank, started_at", (full,))
                 )
-
-        return self._retry("read", read)
-
-    def group_sums(self, *, project: str | None = None, by: str | None = None) -> list[GroupSums]:
-        """Totals per group of runs (project, name, day or ``tag:KEY``), summed by the database."""
-
-        def read() -> list[GroupSums]:
-            with self._dialect.transaction(self._conn, write=False):
-                return group_sums(self._q, self._dialect.name, project=project, by=by)
 
         return self._retry("read", read)
 
