@@ -8,7 +8,6 @@ New run options are new fields here, never new ``Tracker`` parameters.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -20,7 +19,6 @@ from mlfootprint.config import Settings, load_settings
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.tracking.factor_cache import cached_factors
 from mlfootprint.tracking.factors import Factors
-from mlfootprint.tracking.sampler import MIN_INTERVAL_S
 from mlfootprint.tracking.saving import check_options
 
 if TYPE_CHECKING:
@@ -110,14 +108,7 @@ class TrackerOptions:
     def __post_init__(self) -> None:
         pue = self.pue
         number = _number(pue) if isinstance(pue, str) else (None if pue is None else float(pue))
-        if number is not None and not (math.isfinite(number) and number >= 1.0):
-            raise InvalidValueError("pue", pue, "must be a number of at least 1.0")
-        if self.interval_s is not None and not self.interval_s >= MIN_INTERVAL_S:
-            raise InvalidValueError("interval_s", self.interval_s, f"must be at least {MIN_INTERVAL_S} s")
-        if self.flush_interval_s is not None and not self.flush_interval_s > 0:
-            raise InvalidValueError(
-                "flush_interval_s", self.flush_interval_s, "must be a positive number of seconds"
-            )
+        # the documented bounds (mlfootprint.bounds): PUE 1-3, sampling 0.05-3600 s, flushes 0.05 s-1 day
         check_options(pue=number, interval_s=self.interval_s, flush_interval_s=self.flush_interval_s)
         if self.scope is not None and self.scope not in SCOPES:
             raise InvalidValueError("scope", self.scope, "must be 'machine' or 'process'")
