@@ -31,12 +31,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_VENV = ROOT / ".bench-venv"
 
+# what the case itself imports is what a user's script has anyway (os, warnings): nothing of the harness's
 TRACK = """
-import os, tempfile, warnings
+import os, warnings
 from mlfootprint import track
 warnings.simplefilter("ignore")
-db = os.environ.get("MLFP_BENCH_DB") or "sqlite:///" + tempfile.mkdtemp() + "/runs.sqlite3"
-with track(db=db, region="FR"):
+with track(db=os.environ["MLFP_BENCH_DB"].replace("{pid}", str(os.getpid())), region="FR"):
     pass
 """
 CLI = "import sys; from mlfootprint.cli.main import main; sys.exit(main())"
@@ -71,6 +71,7 @@ def _has(python: str, module: str) -> bool:
 def _cases() -> dict[str, list[str] | tuple[list[str], dict[str, str]]]:
     py = sys.executable
     ledger = f"sqlite:///{tempfile.mkdtemp(prefix='mlfp-startup-db-')}/runs.sqlite3"
+    fresh = tempfile.mkdtemp(prefix="mlfp-startup-new-")  # a new ledger file per process
     cases: dict[str, list[str] | tuple[list[str], dict[str, str]]] = {
         "bare python": [py, "-c", "pass"],
         # the floor: the standard-library modules a tracked run needs (frozen dataclasses, logging, ...)
@@ -79,7 +80,10 @@ def _cases() -> dict[str, list[str] | tuple[list[str], dict[str, str]]]:
         ],
         "import mlfootprint.track": [py, "-c", "from mlfootprint import track"],
         "import + first start/stop": ([py, "-c", TRACK], {"MLFP_BENCH_DB": ledger}),
-        "  same, new ledger, no cache": ([py, "-c", TRACK], {"MLFOOTPRINT_NO_CACHE": "1"}),
+        "  same, new ledger, no cache": (
+            [py, "-c", TRACK],
+            {"MLFOOTPRINT_NO_CACHE": "1", "MLFP_BENCH_DB": f"sqlite:///{fresh}/runs-{{pid}}.sqlite3"},
+        ),
         "mlfootprint --help": [py, "-c", CLI, "--help"],
         "mlfootprint estimate": [
             py, "-c", CLI, "estimate", "--hardware", "V100", "--count", "8", "--hours", "24",

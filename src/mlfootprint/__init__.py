@@ -1,15 +1,16 @@
 """mlfootprint: measure, estimate, report and reduce the energy and CO2e of machine learning.
 
-The public API is imported lazily so that ``import mlfootprint`` stays light.
+The public API is imported lazily so that ``import mlfootprint`` stays light; ``logging`` is imported
+only when something is logged (``mlfootprint.logs``), which also puts the ``NullHandler`` on this package's
+logger.
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # not typing's: importing typing costs a fresh process milliseconds
 if TYPE_CHECKING:
+    from typing import Any
+
     from mlfootprint.errors import MlfootprintError
     from mlfootprint.estimator import EstimateResult, estimate
     from mlfootprint.tracking.jobs import JobSummary, load_job
@@ -41,11 +42,11 @@ _LAZY = {
     "MlfootprintError": "mlfootprint.errors",
 }
 
-logging.getLogger(__name__).addHandler(logging.NullHandler())
-
 
 def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'mlfootprint' has no attribute {name!r}")
+    import importlib
+
     return getattr(importlib.import_module(module), name)

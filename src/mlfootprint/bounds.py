@@ -36,7 +36,6 @@ TFLOP/s per device      > 0 .. 1e5             the fastest boards peak at a few 
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -227,6 +226,8 @@ def arg_type(bound: Bound) -> Callable[[str], float]:
         try:
             return bound.parse(text, "value")
         except InvalidValueError as exc:
+            import argparse  # the command line has it loaded; a tracked run does not need it
+
             raise argparse.ArgumentTypeError(f"{_short(text)!r} {exc.reason}") from None
 
     convert.__name__ = bound.quantity.replace(" ", "_")

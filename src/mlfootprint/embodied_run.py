@@ -22,11 +22,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mlfootprint.embodied import EmbodiedEstimate, embodied_estimate, embodied_factor
 from mlfootprint.errors import MlfootprintError
 from mlfootprint.records import ComponentEnergy, RunRecord
+
+if TYPE_CHECKING:
+    from mlfootprint.embodied import EmbodiedEstimate
 
 __all__ = ["NO_ACCELERATOR", "SCOPE", "embodied_of_run", "run_embodied", "total_embodied_kg"]
 
@@ -67,8 +69,10 @@ def run_embodied(components: Iterable[ComponentEnergy], duration_s: float) -> di
         if c.component == "gpu":
             board = _board(c.source)
             boards[board] = boards.get(board, 0) + 1
-    if not boards:
+    if not boards:  # a CPU-only run: the tables are not loaded for it
         return {"co2e_kg": None, "reason": NO_ACCELERATOR, "scope": SCOPE}
+    from mlfootprint.embodied import embodied_estimate, embodied_factor
+
     hours = max(0.0, duration_s) / 3600.0
     parts: list[tuple[EmbodiedEstimate, str, int, str]] = []
     for board, count in sorted(boards.items()):

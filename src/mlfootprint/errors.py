@@ -6,7 +6,6 @@ The command line prints ``str(error)`` as one line and exits with that code.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = [
@@ -139,6 +138,8 @@ def closest_names(name: str, candidates: Iterable[str], limit: int = 3) -> list[
     for candidate in pool:
         by_lower.setdefault(candidate.lower(), candidate)
     needle = name.lower().strip()
+    import difflib  # only when a name was wrong: not on a tracked run's path
+
     matches = difflib.get_close_matches(needle, list(by_lower), n=limit, cutoff=0.4)
     if len(matches) < limit:
         for lower in by_lower:

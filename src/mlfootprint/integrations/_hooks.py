@@ -19,12 +19,12 @@ The work itself (counting a batch, the run's length, FLOPs) is in ``mlfootprint.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from mlfootprint import logs
 from mlfootprint.errors import MlfootprintError, TrackerError
 from mlfootprint.units import kg_from_g, kwh_from_j
 
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TrackingHooks", "epoch_metrics", "run_metrics"]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 
 def missing_framework(what: str, package: str) -> MlfootprintError:

@@ -17,10 +17,11 @@ nothing here imports a framework (the objects are duck-typed). Each function tak
 
 from __future__ import annotations
 
-import logging
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from mlfootprint import logs
 
 if TYPE_CHECKING:
     from mlfootprint.tracking.tracker import Tracker
@@ -46,7 +47,7 @@ __all__ = [
     "tokens_of",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 
 def _first_dim(value: Any) -> int | None:

@@ -12,7 +12,6 @@ import base64
 import hashlib
 import http.client
 import json
-import logging
 import os
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from mlfootprint import logs
 from mlfootprint.bounds import INTENSITY_G_PER_KWH, TIME_MAX, TIME_MIN
 from mlfootprint.errors import IntensityError, UnknownNameError
 from mlfootprint.intensity.base import IntensitySeries, epoch_s
@@ -40,7 +40,7 @@ __all__ = [
     "urllib_transport",
 ]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 _EPOCH_MIN_S = TIME_MIN.timestamp()
 _EPOCH_MAX_S = TIME_MAX.timestamp()

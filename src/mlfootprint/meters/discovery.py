@@ -9,11 +9,11 @@ model when RAPL has no readable DRAM zone. Unavailable providers never raise her
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from mlfootprint import logs
 from mlfootprint.clock import Clock
 from mlfootprint.errors import MeterError
 from mlfootprint.meters.amd import AMDSMIProvider
@@ -28,7 +28,7 @@ from mlfootprint.meters.rapl import RAPLProvider
 __all__ = ["MeterSet", "default_providers", "open_meters"]
 
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

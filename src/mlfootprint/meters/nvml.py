@@ -12,7 +12,6 @@ empty value hides every GPU. Indices are NVML's (PCI bus order), which is CUDA's
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -20,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from mlfootprint import logs
 from mlfootprint.clock import Clock
 from mlfootprint.errors import MeterError, MeterUnavailableError
 from mlfootprint.meters.base import Meter, ProbeResult
@@ -28,7 +28,7 @@ from mlfootprint.meters.integrating import counter_delta
 
 __all__ = ["NVMLLibrary", "NVMLMeter", "NVMLProvider", "visible_nvml_indices"]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 #: NVML return codes we act on (values from nvml.h, stable across releases)
 NVML_ERROR_NOT_SUPPORTED = 3

@@ -7,19 +7,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.config import default_db_url
 from mlfootprint.errors import InvalidValueError, StoreError
 from mlfootprint.records import RunRecord, Sample
-from mlfootprint.store.compaction import Compaction
 from mlfootprint.store.dialect import dialect_for
 from mlfootprint.store.ids import new_run_id
 from mlfootprint.store.ledger import SQLStore
 from mlfootprint.store.liveness import effective_status
 from mlfootprint.store.schema import SCHEMA_VERSION
 from mlfootprint.store.url import StoreURL, mask_password, parse_store_url
+
+if TYPE_CHECKING:
+    from mlfootprint.store.compaction import Compaction
 
 __all__ = [
     "SCHEMA_VERSION",

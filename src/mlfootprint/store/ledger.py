@@ -4,20 +4,18 @@
 from __future__ import annotations
 
 import math
-import random
 import threading
 import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.bounds import LIMIT
 from mlfootprint.clock import Clock
 from mlfootprint.errors import InvalidValueError, RunNotFoundError, StoreError
 from mlfootprint.records import ComponentEnergy, MetricValue, PhaseRecord, RunRecord, Sample, WorkCounts
 from mlfootprint.serialize import RUN_STATUSES
-from mlfootprint.store.compaction import Compaction, SampleAggregate, compact
 from mlfootprint.store.dialect import Dialect, one_line
 from mlfootprint.store.liveness import with_effective_status
 from mlfootprint.store.rows import (
@@ -43,6 +41,9 @@ from mlfootprint.store.sql import (
     to_json,
 )
 from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
+
+if TYPE_CHECKING:  # compaction loads once a run's recent window is full
+    from mlfootprint.store.compaction import Compaction, SampleAggregate
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
 
@@ -91,6 +92,8 @@ class SQLStore:
             except self._dialect.error_types as exc:
                 transient = self._dialect.is_transient(exc)
                 if transient and time.monotonic() < deadline:
+                    import random  # only when the ledger is busy
+
                     time.sleep(min(0.25, 0.005 * 2**attempt) * random.uniform(0.5, 1.5))
                     continue
                 hint = f" (still busy after {attempt} attempts in {self._timeout_s:g} s)" if transient else ""
@@ -188,6 +191,8 @@ class SQLStore:
                 self._many(INSERT_SAMPLE, sample_rows)
                 write_work(self._conn.execute, self._many, d.sql, run)
                 if compaction is not None:
+                    from mlfootprint.store.compaction import compact
+
                     compact(self._conn, d, run.id, compaction)
 
         self._retry("write to", write)
@@ -382,6 +387,7 @@ class SQLStore:
 
     def aggregates(self, run_id: str, meter_id: str | None = None) -> list[SampleAggregate]:
         """The run's folded older samples (see ``store.compaction``), in time order, then by meter."""
+        from mlfootprint.store.compaction import SampleAggregate
 
         def read() -> list[tuple[Any, ...]]:
             with self._dialect.transaction(self._conn, write=False):

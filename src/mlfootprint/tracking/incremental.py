@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from mlfootprint.records import RunRecord
-from mlfootprint.store.compaction import DEFAULT_AGGREGATE_S, compaction_for
 from mlfootprint.tracking.sampler import RawSample
 
 __all__ = ["FlushState"]
@@ -33,7 +32,7 @@ class FlushState:
         meter_ids: Sequence[str],
         *,
         keep_samples: int | None,
-        aggregate_s: float = DEFAULT_AGGREGATE_S,
+        aggregate_s: float | None = None,
     ) -> None:
         self._meter_ids = tuple(meter_ids)
         self._keep_samples = keep_samples
@@ -55,8 +54,13 @@ class FlushState:
             surplus = len(recent) + len(new) - keep  # readings that fall out of the window
             if surplus >= 0:  # the oldest reading kept, without copying the window (O(batch))
                 oldest = recent[surplus] if surplus < len(recent) else new[surplus - len(recent)]
+                from mlfootprint.store.compaction import DEFAULT_AGGREGATE_S, compaction_for  # window full
+
                 compaction = compaction_for(
-                    self._meter_ids, before_s=oldest, width_s=self._aggregate_s, after_s=self.folded_to_s
+                    self._meter_ids,
+                    before_s=oldest,
+                    width_s=self._aggregate_s or DEFAULT_AGGREGATE_S,
+                    after_s=self.folded_to_s,
                 )
         return {"phases_from": min(self.phases_saved, len(record.phases)), "compaction": compaction}
 

@@ -128,6 +128,8 @@ class TrackerOptions:
     @property
     def budget(self) -> Budget | None:
         """The run's energy or CO2e budget (``None`` without one)."""
+        if self.budget_kwh is None and self.budget_co2e_kg is None and self.on_exceed in ("warn", "stop"):
+            return None  # no budget: its module is not loaded
         from mlfootprint.work.budget import budget_from_kwargs
 
         return budget_from_kwargs(self.budget_kwh, self.budget_co2e_kg, self.on_exceed)

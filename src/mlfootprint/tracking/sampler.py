@@ -8,17 +8,17 @@ become ``Sample`` records and reach the store only at a flush.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
 
+from mlfootprint import logs
 from mlfootprint.clock import Clock
 from mlfootprint.meters.base import Meter
 
 __all__ = ["MIN_INTERVAL_S", "RawSample", "Sampler"]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 #: the shortest sampling interval the tracker accepts
 MIN_INTERVAL_S = 0.05

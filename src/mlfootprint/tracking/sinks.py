@@ -16,16 +16,16 @@ sinks; later failures of the same sink are only logged at debug level.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
+from mlfootprint import logs
 from mlfootprint.records import PhaseRecord, RunRecord, Sample
 
 __all__ = ["RunSink", "SinkSet", "SinkWarning", "with_prometheus"]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 
 class SinkWarning(UserWarning):

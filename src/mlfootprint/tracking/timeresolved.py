@@ -18,11 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.intensity.base import IntensitySeries, SeriesSet, epoch_s, format_utc
 from mlfootprint.records import Assumption
 from mlfootprint.tracking.sampler import RawSample
+
+if TYPE_CHECKING:  # the series code loads with the first series (most runs use the annual figure)
+    from mlfootprint.intensity.base import IntensitySeries, SeriesSet
 
 __all__ = [
     "SeriesFallbackWarning",
@@ -64,6 +67,8 @@ def load_series(spec: str | Path | IntensitySeries | SeriesSet, zone: str | None
         UnknownNameError: the zone is not in the series (the closest ones are named).
         InvalidValueError: several zones and none chosen, or a zone that is not the series' own.
     """
+    from mlfootprint.intensity.base import IntensitySeries
+
     if isinstance(spec, IntensitySeries):
         if zone is not None and zone.strip().lower() != spec.zone.lower():
             raise InvalidValueError("zone", zone, f"is not the zone of the given series ({spec.zone})")
@@ -214,6 +219,8 @@ def series_intensity(
             otherwise ``"subnational"`` for a zone code with a dash, ``"country"`` without).
         started_at, now: the run's start and the current time (for a run without intervals yet).
     """
+    from mlfootprint.intensity.base import epoch_s, format_utc
+
     kind = annual_kind if annual_kind in _ZONE_KINDS else ("subnational" if "-" in series.zone else "country")
     label = resolution_label(series.resolution_s)
     described = describe_series(series)

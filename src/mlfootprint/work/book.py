@@ -7,21 +7,24 @@ threads count, the sampler thread flushes) and does no I/O.
 
 from __future__ import annotations
 
-import logging
 import math
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
+from mlfootprint import logs
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.records import MetricValue, WorkCounts
-from mlfootprint.work.budget import Budget, BudgetWarning, check_budget
-from mlfootprint.work.predict import Checkpoint, Prediction, predict
+
+if TYPE_CHECKING:  # the budget and prediction code loads with the first budget check or progress mark
+    from mlfootprint.work.budget import Budget
+    from mlfootprint.work.predict import Checkpoint, Prediction
 
 __all__ = ["WorkBook"]
 
-logger = logging.getLogger(__name__)
+logger = logs.get(__name__)
 
 #: at most this many predictions are kept in the record (the first ones and the latest)
 MAX_PREDICTIONS = 200
@@ -147,6 +150,8 @@ class WorkBook:
             points, total_units = list(self._points), self._total
         if total_units is None:
             return None
+        from mlfootprint.work.predict import predict
+
         prediction = predict(points, total=max(total_units, point.done), intensity_ahead=intensity_ahead)
         with self._lock:
             self._predictions.append(prediction)
@@ -170,6 +175,8 @@ class WorkBook:
         if budget is None:
             return
         prediction = prediction if prediction is not None else self.latest_prediction
+        from mlfootprint.work.budget import BudgetWarning, check_budget
+
         result = check_budget(
             budget, used_energy_j=used_energy_j, used_co2e_g=used_co2e_g,
             predicted_energy_j=None if prediction is None else prediction.energy_j,
