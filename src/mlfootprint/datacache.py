@@ -5,7 +5,7 @@ What a tracker derives from them (its PUE and grid intensity, this machine's CPU
 a few settings and on the tables, so it is cached as JSON under ``<MLFOOTPRINT_HOME>/cache/<kind>/``,
 keyed by those settings, the package version and the size and modification time of every reference
 data file (every year of every table) and of the code that derives the values: a changed table, a
-changed derivation or a new release misses the cache. Entries are private (files 0600 in folders 0700,
+changed derivation or a new release misses the cache (the files are looked at once per process). Entries are private (files 0600 in folders 0700,
 ``mlfootprint.private``). Errors are never cached; an unreadable
 or malformed entry is ignored and rewritten; a read-only home only loses the speed-up.
 ``MLFOOTPRINT_NO_CACHE=1`` turns the cache off.
@@ -36,7 +36,16 @@ _INPUT_DIRS = (
 )
 
 
+_FINGERPRINT: list[Any] = []  # the process's one fingerprint: the package does not change under it
+
+
 def _fingerprint() -> list[Any]:
+    if not _FINGERPRINT:
+        _FINGERPRINT.extend(_scan())
+    return _FINGERPRINT
+
+
+def _scan() -> list[Any]:
     try:  # the package's own entry (its version is written there) without importing the package root
         st = (_PACKAGE / "__init__.py").stat()
         version: Any = [st.st_size, st.st_mtime_ns]

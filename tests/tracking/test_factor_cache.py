@@ -83,6 +83,10 @@ def test_a_changed_table_file_misses_the_cache(tmp_path: Path, monkeypatch: pyte
     entry.write_text(json.dumps(doc))
     assert cached_factors(settings, cache_dir=entries).intensity_g_per_kwh == 1.0  # a hit
     (tables / "grid.csv").write_text("year,value\n2023,1\n2024,2\n", encoding="utf-8")  # a new year
+    assert (
+        cached_factors(settings, cache_dir=entries).intensity_g_per_kwh == 1.0
+    )  # fingerprinted once a process
+    monkeypatch.setattr(datacache, "_FINGERPRINT", [])  # the next process, after the table changed
     fresh = cached_factors(settings, cache_dir=entries)
     assert fresh.intensity_g_per_kwh == pytest.approx(FRANCE_2024_G_PER_KWH)
 
