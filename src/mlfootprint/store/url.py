@@ -8,7 +8,6 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.redact import mask_text
 
 __all__ = ["StoreURL", "mask_password", "parse_store_url"]
 
@@ -37,6 +36,8 @@ def mask_password(url: str) -> str:
 
     The userinfo password and every secret query parameter are masked (see ``mlfootprint.redact``).
     """
+    from mlfootprint.redact import mask_text  # not for a SQLite file: its patterns compile when needed
+
     return mask_text(url)
 
 
