@@ -74,9 +74,13 @@ def _cases() -> dict[str, list[str] | tuple[list[str], dict[str, str]]]:
     fresh = tempfile.mkdtemp(prefix="mlfp-startup-new-")  # a new ledger file per process
     cases: dict[str, list[str] | tuple[list[str], dict[str, str]]] = {
         "bare python": [py, "-c", "pass"],
-        # the floor: the standard-library modules a tracked run needs (frozen dataclasses, logging, ...)
-        "stdlib floor (dataclasses, ...)": [
-            py, "-c", "import logging, dataclasses, pathlib, datetime, json, threading, sqlite3, typing",
+        # the floors: what DESIGN.md's records (frozen dataclasses), one sampler thread and a SQLite ledger
+        # cost before any code of the package runs, and every standard-library module a tracked run imports
+        "floor: records, thread, SQLite": [py, "-c", "import dataclasses, threading, sqlite3"],
+        "stdlib a tracked run imports": [
+            py, "-c",
+            "import dataclasses, pathlib, typing, datetime, threading, json, zlib, sqlite3, contextlib,"
+            " atexit",
         ],
         "import mlfootprint.track": [py, "-c", "from mlfootprint import track"],
         "import + first start/stop": ([py, "-c", TRACK], {"MLFP_BENCH_DB": ledger}),
@@ -151,7 +155,47 @@ def main() -> int:
             f"{name:<32} {1e3 * med:>8.1f} {1e3 * (med - bare):>10.1f} {1e3 * med_cpu:>8.1f} "
             f"{1e3 * (med_cpu - bare_cpu):>10.1f}"
         )
+    _dataclass_share(env)
     return 0
+
+
+#: times the dataclass decorator inside one tracked run's process (a measuring harness, not the package)
+DATACLASS_SHARE = """
+import time
+t0 = time.perf_counter()
+import dataclasses, os, sys
+made = []
+process = dataclasses._process_class
+def timed(cls, *args, **kwargs):
+    t0 = time.perf_counter(); out = process(cls, *args, **kwargs); made.append(time.perf_counter() - t0)
+    return out
+dataclasses._process_class = timed
+from mlfootprint import track
+with track(db=os.environ["MLFP_BENCH_DB"], region="FR"):
+    pass
+total = time.perf_counter() - t0
+mine = [m for m in sys.modules if m.startswith("mlfootprint")]
+print(len(made), 1e3 * sum(made), 1e3 * total, len(mine))
+"""
+
+
+def _dataclass_share(env: dict[str, str]) -> None:
+    ledger = f"sqlite:///{tempfile.mkdtemp(prefix='mlfp-startup-dc-')}/runs.sqlite3"
+    rows = []
+    for _ in range(5):
+        done = subprocess.run(
+            [sys.executable, "-W", "ignore", "-c", DATACLASS_SHARE], capture_output=True, text=True,
+            env={**env, "MLFP_BENCH_DB": ledger}, check=False,
+        )  # fmt: skip
+        if done.returncode == 0:
+            rows.append([float(x) for x in done.stdout.split()])
+    if not rows:
+        return
+    n, made_ms, total_ms, modules = (statistics.median(col) for col in zip(*rows, strict=True))
+    print(
+        f"import + first start/stop: {total_ms:.0f} ms inside the process ({modules:.0f} package modules), of "
+        f"which {n:.0f} record classes (frozen dataclasses) take {made_ms:.0f} ms to create"
+    )
 
 
 if __name__ == "__main__":
