@@ -193,7 +193,7 @@ def _dataclass_share(env: dict[str, str]) -> None:
         return
     n, made_ms, total_ms, modules = (statistics.median(col) for col in zip(*rows, strict=True))
     print(
-        f"import + first start/stop: {total_ms:.0f} ms inside the process ({modules:.0f} package modules), of "
+        f"import + first start/stop: {total_ms:.0f} ms in the process ({modules:.0f} package modules), of "
         f"which {n:.0f} record classes (frozen dataclasses) take {made_ms:.0f} ms to create"
     )
 
