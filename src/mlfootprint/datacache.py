@@ -5,9 +5,9 @@ What a tracker derives from them (its PUE and grid intensity, this machine's CPU
 a few settings and on the tables, so it is cached as JSON under ``<MLFOOTPRINT_HOME>/cache/<kind>/``,
 keyed by those settings, the package version and the size and modification time of every reference
 data file (every year of every table) and of the code that derives the values: a changed table, a
-changed derivation or a new release misses the cache (the files are looked at once per process). Entries are private (files 0600 in folders 0700,
-``mlfootprint.private``). Errors are never cached; an unreadable
-or malformed entry is ignored and rewritten; a read-only home only loses the speed-up.
+changed derivation or a new release misses the cache (the files are looked at once per process).
+Entries are private (files 0600 in folders 0700, ``mlfootprint.private``). Errors are never cached; an
+unreadable or malformed entry is ignored and rewritten; a read-only home only loses the speed-up.
 ``MLFOOTPRINT_NO_CACHE=1`` turns the cache off.
 """
 

@@ -1,4 +1,4 @@
-# size: the run's lifecycle with its record assembly, flush and final save; the record assembly to move out
+# size: the run's lifecycle (start, stop, at-exit, context manager, decorator) and track() with its keywords
 """Track the energy and CO2e of a block of code, a function or a whole process.
 
 ::
@@ -11,7 +11,9 @@
 
 One background sampler thread reads every meter each ``interval_s`` and flushes the run (totals so far,
 status ``running``, a heartbeat) and its new samples to the ledger at least every ``flush_interval_s``;
-``stop()`` takes a last reading, saves the final record and returns it.
+``stop()`` takes a last reading, saves the final record and returns it. This module is the run's
+lifecycle; building the record from readings and saving it belong to the started run
+(``tracking.started``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -31,28 +32,23 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.errors import MlfootprintError, StoreError, TrackerError
 from mlfootprint.meters.base import Meter, MeterProvider
-from mlfootprint.records import RunRecord, RunStatus, Sample
+from mlfootprint.records import RunRecord, RunStatus
 from mlfootprint.tracking import run_work
 from mlfootprint.tracking.factors import Factors
 from mlfootprint.tracking.job import JobIdentity, detect_job
 from mlfootprint.tracking.options import TrackerOptions, resolve_options
-from mlfootprint.tracking.phases import Phase, PhaseBook
-from mlfootprint.tracking.record import RunInfo, build_record, components_from_readings, samples_from_raw
-from mlfootprint.tracking.sampler import RawSample, Sampler
+from mlfootprint.tracking.phases import Phase
+from mlfootprint.tracking.record import RunInfo
+from mlfootprint.tracking.sampler import Sampler
 from mlfootprint.tracking.saving import SaveGuard
 from mlfootprint.tracking.sinks import RunSink, SinkSet, with_prometheus
-from mlfootprint.tracking.timeresolved import (
-    SeriesFallbackWarning,
-    SeriesTotals,
-    add_batch,
-    series_intensity,
-)
+from mlfootprint.tracking.started import StartedRun
+from mlfootprint.tracking.timeresolved import SeriesFallbackWarning
 from mlfootprint.work.book import WorkBook
 
 if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.store import RunStore
-    from mlfootprint.tracking.incremental import FlushState
     from mlfootprint.work.predict import Prediction
 
 __all__ = ["Tracker", "TrackerOptions", "track"]
@@ -128,16 +124,9 @@ class Tracker:
         )
         self._store: RunStore | None = None
         self._meters: tuple[Meter, ...] = ()
-        self._sampler: Sampler | None = None
-        self._phases: PhaseBook | None = None
-        self._info: RunInfo | None = None
-        self._t0_s = 0.0
-        self._previous: list[tuple[float, float]] = []
+        self._run: StartedRun | None = None
         self._extra: dict[str, object] = {}
-        self._totals = SeriesTotals()
         self._fallback_warned = False
-        self._error: tuple[str, str] | None = None
-        self._stored: FlushState | None = None
         self.id: str | None = None
         self.result: RunRecord | None = None
         self._sinks = SinkSet(with_prometheus(sinks, self.options.prometheus_port))
@@ -150,11 +139,10 @@ class Tracker:
 
         Issues ``NoRegionWarning`` when no region is known (the world average is used).
         """
-        if self._info is not None:
+        if self._run is not None:
             raise TrackerError("this tracker was already started; make a new one for another run")
         from mlfootprint.store import new_run_id, open_store
         from mlfootprint.tracking.factors import NoRegionWarning
-        from mlfootprint.tracking.incremental import FlushState
 
         for message in self.factors.warnings:
             warnings.warn(message, NoRegionWarning, stacklevel=2)
@@ -168,9 +156,9 @@ class Tracker:
                 self._store.close()
             raise
         clock = self._clock
-        self._t0_s = clock.monotonic()
+        t0_s = clock.monotonic()
         self.id = new_run_id()
-        self._info = RunInfo(
+        info = RunInfo(
             id=self.id,
             project=settings.project,
             name=self.name or "run",
@@ -184,29 +172,19 @@ class Tracker:
             pid=os.getpid(),
             job=self.job,
         )
-        self._previous = [(0.0, 0.0)] * len(self._meters)
-        self._stored = FlushState([m.meter_id for m in self._meters], keep_samples=settings.keep_samples)
-        self._totals = SeriesTotals.empty(len(self._meters))
-        if self.series is not None:
-            first = series_intensity(
-                self._totals, self.series, annual_kind=self.factors.intensity_kind,
-                started_at=self._info.started_at, now=self._info.started_at,
-            )  # fmt: skip
-            if first.fallback_reason is not None:
-                self._fallback_warned = True
-                warnings.warn(first.fallback_reason, SeriesFallbackWarning, stacklevel=2)
-        self._sampler = Sampler(
-            self._meters,
-            clock=clock,
-            t0_s=self._t0_s,
-            interval_s=settings.interval_s,
-            flush_interval_s=settings.flush_interval_s,
-            flush=self._flush,
-            name=f"mlfootprint-sampler-{self.id[-6:]}",
-        )
-        self._phases = PhaseBook([m.meter_id for m in self._meters], self._sampler.read_all, clock)
+        run = self._run = StartedRun(
+            info, self._meters, factors=self.factors, series=self.series, work=self.work,
+            start_plan=self.start_plan, store=self._store, sinks=self._sinks, saving=self._saving,
+            clock=clock, t0_s=t0_s, interval_s=settings.interval_s,
+            flush_interval_s=settings.flush_interval_s, keep_samples=settings.keep_samples,
+            extra=self._extra,
+        )  # fmt: skip
+        reason = run.first_series_intensity()
+        if reason is not None:
+            self._fallback_warned = True
+            warnings.warn(reason, SeriesFallbackWarning, stacklevel=2)
         atexit.register(self._at_exit)  # a crash that reaches the interpreter is saved with its cause
-        self._sampler.start()  # its first act is a flush: the run is in the ledger from its first moment
+        run.sampler.start()  # its first act is a flush: the run is in the ledger from its first moment
         return self
 
     def _open_meters(self) -> tuple[Meter, ...]:
@@ -251,22 +229,23 @@ class Tracker:
                 ``extra["not_saved"]`` says why and where the record and unsaved samples were written
                 (see ``tracking.saving``).
         """
-        if self._info is None or self._sampler is None or self._phases is None:
+        run = self._run
+        if run is None:
             raise TrackerError("this tracker was not started")
         if self.result is not None:
             raise TrackerError(f"run {self.id} was already stopped")
         atexit.unregister(self._at_exit)
         if error is not None:
-            self._error = (type(error).__name__, str(error))
-        sampler = self._sampler
+            run.error = (type(error).__name__, str(error))
+        sampler = run.sampler
         ended = sampler.stop(timeout_s=JOIN_TIMEOUT_S)
         final_j = sampler.read_all(timeout_s=1.0)
-        self._phases.close_all(final_j)
+        run.phases.close_all(final_j)
         if not ended:
-            self._extra["sampler_stuck"] = f"the sampler thread did not end within {JOIN_TIMEOUT_S} s"
+            run.extra["sampler_stuck"] = f"the sampler thread did not end within {JOIN_TIMEOUT_S} s"
         if sampler.error is not None:
-            self._extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
-        record, _ = self._record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
+            run.extra["sampler_error"] = f"{type(sampler.error).__name__}: {sampler.error}"
+        record, _ = run.record(status, exit_code, final_j, final=True, batch=sampler.peek_pending())
         save_error: Exception | None = None
         if self.live is not None:
             from mlfootprint.tracking.liveintensity import apply_live_intensity
@@ -274,15 +253,10 @@ class Tracker:
             zone = self.settings.zone or self.factors.intensity_zone
             record = apply_live_intensity(record, self.live, zone)
         try:
-            if self._store is not None:
-                store = self._store
-                sinks = self._sinks
-                self._saving.final(
-                    lambda: sampler.final_flush(lambda batch: sinks.flush(record, self._save(record, batch)))
-                )
+            run.final_save(record)
         except Exception as exc:  # noqa: BLE001 - kept in a fallback file, reported, raised below
             save_error = exc
-            record = self._saving.give_up(record, exc, ledger=store.url)
+            record = self._saving.give_up(record, exc, ledger=run.store.url)
         finally:
             self.result = record
             self._close()
@@ -294,7 +268,7 @@ class Tracker:
             warnings.warn(str(reason), SeriesFallbackWarning, stacklevel=2)
         if sampler.error is not None:
             raise TrackerError(
-                f"run {record.id}: a meter failed while sampling ({self._extra['sampler_error']}); "
+                f"run {record.id}: a meter failed while sampling ({run.extra['sampler_error']}); "
                 "the run was saved with the readings up to the failure"
             ) from sampler.error
         return record
@@ -304,7 +278,7 @@ class Tracker:
 
         The crash is saved at once, with its cause, rather than left to look interrupted later.
         """
-        if self.result is not None or self._sampler is None:
+        if self.result is not None or self._run is None:
             return
         value = getattr(sys, "last_value", None)
         error = value if isinstance(value, BaseException) else None
@@ -325,107 +299,16 @@ class Tracker:
         if self._given_store is None and self._store is not None:
             self._store.close()
 
-    # -- records -----------------------------------------------------------------------------------
-
-    def _record(
-        self,
-        status: RunStatus,
-        exit_code: int | None,
-        energies_j: Sequence[float],
-        *,
-        final: bool,
-        batch: Sequence[RawSample] = (),
-    ) -> tuple[RunRecord, SeriesTotals]:
-        """The record from ``energies_j`` and the series totals with ``batch`` added (not yet kept)."""
-        assert self._info is not None and self._phases is not None and self._sampler is not None
-        clock = self._clock
-        now = clock.now()
-        components = components_from_readings(self._meters, energies_j, interval_s=self.settings.interval_s)
-        extra: dict[str, object] = dict(self._extra)
-        extra["samples_taken"] = self._sampler.samples_taken
-        if final:
-            extra["sampler_cpu_s"] = self._sampler.thread_cpu_s
-        totals, resolved = self._totals, None
-        if self.series is not None:
-            start_s = self._info.started_at.timestamp()
-            totals = add_batch(totals, batch, series=self.series, started_at_s=start_s)
-            resolved = series_intensity(
-                totals, self.series, annual_kind=self.factors.intensity_kind,
-                started_at=self._info.started_at, now=now,
-            )  # fmt: skip
-        record = build_record(
-            self._info,
-            self.factors,
-            components=components,
-            phases=self._phases.ended,
-            status=status,
-            exit_code=exit_code,
-            duration_s=clock.monotonic() - self._t0_s,
-            ended_at=now if final else None,
-            heartbeat_at=now,
-            extra=extra,
-            series=resolved,
-        )
-        if self._error is not None:
-            record = replace(record, error_type=self._error[0], error_message=self._error[1])
-        record = run_work.with_work(self.work, record, final=final, batch=batch)
-        if self.start_plan is not None and self.series is not None:
-            from mlfootprint.tracking.deferred import schedule_extra
-
-            schedule = schedule_extra(self.start_plan, self.series, record)
-            record = replace(record, extra={**record.extra, "schedule": schedule})
-        return record, totals
-
-    def _save(self, record: RunRecord, batch: list[RawSample]) -> list[Sample]:
-        """Save ``record`` and the samples of ``batch``: only what the ledger does not hold yet.
-
-        The phases ended since the last successful save and the samples that left the recent window
-        (``FlushState``) are part of the same save; a failed save changes none of that state, so its retry
-        (with the same samples handed back, and any newer ones) writes them all.
-        """
-        assert self._store is not None and self._info is not None and self._stored is not None
-        previous = list(self._previous)
-        samples = samples_from_raw(
-            self._meters, batch, started_at=self._info.started_at, previous=self._previous
-        )
-        options = self._stored.options(record, batch)
-        try:
-            self._saving.save(self._store, record, samples, **options)
-        except BaseException:
-            self._previous = previous  # the same samples are handed back at the next attempt
-            raise
-        self._stored.saved(record, batch, options)
-        return samples
-
-    def _flush(self, batch: list[RawSample]) -> None:
-        """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
-        assert self._sampler is not None
-        energies_j = self._sampler.last_energies_j()
-        record, totals = self._record("running", None, energies_j, final=False, batch=batch)
-        previous = list(self._previous)
-        try:
-            samples = self._save(record, batch)
-        except BaseException:
-            self._previous = previous
-            raise
-        self._totals = totals
-        self._sinks.flush(record, samples)
-        self.work.observe(batch)
-        self.work.check(used_energy_j=record.energy_j, used_co2e_g=record.co2e_g)
-
     def snapshot(self) -> RunRecord:
         """The run so far (status ``running``), from the latest readings; nothing is saved."""
-        if self._sampler is None:
+        if self._run is None:
             raise TrackerError("this tracker was not started")
-        sampler = self._sampler
-        return self._record(
-            "running", None, sampler.last_energies_j(), final=False, batch=sampler.peek_pending()
-        )[0]
+        return self._run.snapshot()
 
     # -- work: FLOPs, counts, metrics, progress (mlfootprint.work) ----------------------------------
 
     def _open_phases(self) -> tuple[str, ...]:
-        return () if self._phases is None else self._phases.open_names
+        return () if self._run is None else self._run.phases.open_names
 
     def add_flops(self, flops: float, *, method: str = "user") -> None:
         """Add FLOPs done by this run (and by each phase open now); ``method`` says how they were counted."""
@@ -439,24 +322,28 @@ class Tracker:
 
     def log_metric(self, name: str, value: float, *, step: int | None = None) -> None:
         """Record a quality metric (``accuracy``, ``val_loss``, ...) beside the run's cost."""
-        self.work.log_metric(name, value, step=step, t_s=self._clock.monotonic() - self._t0_s)
+        self.work.log_metric(name, value, step=step, t_s=self._elapsed_s())
 
     def request(self) -> AbstractContextManager[None]:
         """Time one request of a serving loop: ``with run.request(): answer(query)`` (see docs/work.md)."""
-        return self.work.request(lambda: self._clock.monotonic() - self._t0_s)
+        return self.work.request(self._elapsed_s)
 
     def progress(self, done: float, total: float | None = None) -> Prediction | None:
         """Mark ``done`` units (epochs or steps) complete out of ``total``; predict the run; check the budget.
 
         Returns the prediction of the whole run once ``total`` is known (given now or before).
         """
-        if self._sampler is None or self._info is None or self.result is not None:
+        run = self._run
+        if run is None or self.result is not None:
             raise TrackerError("progress: the tracker is not running")
         return run_work.progress(
-            self.work, done, total, it_energy_j=sum(self._sampler.read_all(timeout_s=1.0)),
-            t_s=self._clock.monotonic() - self._t0_s, factors=self.factors, series=self.series,
-            started_at=self._info.started_at, snapshot=self.snapshot,
+            self.work, done, total, it_energy_j=sum(run.sampler.read_all(timeout_s=1.0)),
+            t_s=run.elapsed_s(), factors=self.factors, series=self.series,
+            started_at=run.info.started_at, snapshot=run.snapshot,
         )  # fmt: skip
+
+    def _elapsed_s(self) -> float:
+        return 0.0 if self._run is None else self._run.elapsed_s()
 
     @property
     def stop_requested(self) -> str | None:
@@ -467,14 +354,14 @@ class Tracker:
 
     def phase(self, name: str) -> Phase:
         """A named window of this run, as a context manager (nestable): ``with run.phase("epoch-3"):``."""
-        if self._phases is None or self.result is not None:
+        if self._run is None or self.result is not None:
             raise TrackerError(f"phase {name!r}: the tracker is not running")
-        return Phase(self._phases, name)
+        return Phase(self._run.phases, name)
 
     @property
     def sampler(self) -> Sampler | None:
         """The sampler (for its counters: ``samples_taken``, ``flushes``, ``thread_cpu_s``)."""
-        return self._sampler
+        return None if self._run is None else self._run.sampler
 
     def __enter__(self) -> Tracker:
         return self.start()
