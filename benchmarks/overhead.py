@@ -70,7 +70,7 @@ def _child(mode: str, quick: bool, db: str) -> dict[str, object]:
     elif mode.startswith("track"):
         import warnings
 
-        from mlfootprint.tracking.tracker import track
+        from mlfootprint.tracking.entry import track
 
         interval = 1.0 if mode == "track-1s" else 0.1
         warnings.simplefilter("ignore")
@@ -89,7 +89,7 @@ def _child(mode: str, quick: bool, db: str) -> dict[str, object]:
     elif mode == "startstop":
         import warnings
 
-        from mlfootprint.tracking.tracker import track
+        from mlfootprint.tracking.entry import track
 
         warnings.simplefilter("ignore")
         # start()+stop() alone, with and without the ledger write; the first one warms the caches

@@ -13,9 +13,10 @@ if TYPE_CHECKING:
 
     from mlfootprint.errors import MlfootprintError
     from mlfootprint.estimator import EstimateResult, estimate
+    from mlfootprint.tracking.entry import track
     from mlfootprint.tracking.jobs import JobSummary, load_job
     from mlfootprint.tracking.options import TrackerOptions
-    from mlfootprint.tracking.tracker import Tracker, track
+    from mlfootprint.tracking.tracker import Tracker
 
 __version__ = "0.1.0"
 
@@ -34,7 +35,7 @@ __all__ = [
 _LAZY = {
     "estimate": "mlfootprint.estimator",
     "EstimateResult": "mlfootprint.estimator",
-    "track": "mlfootprint.tracking.tracker",
+    "track": "mlfootprint.tracking.entry",
     "Tracker": "mlfootprint.tracking.tracker",
     "TrackerOptions": "mlfootprint.tracking.options",
     "load_job": "mlfootprint.tracking.jobs",

@@ -23,8 +23,8 @@ pytest.importorskip("torch")
 
 from mlfootprint.store import open_store  # noqa: E402
 from mlfootprint.testing import make_rapl_zone, write_energy_uj  # noqa: E402
+from mlfootprint.tracking.entry import track  # noqa: E402
 from mlfootprint.tracking.jobs import load_job  # noqa: E402
-from mlfootprint.tracking.tracker import track  # noqa: E402
 
 RANK = Path(__file__).parent / "scripts" / "rank.py"
 #: how far a two-rank job's CPU-estimate energy may be from one measurement of the machine

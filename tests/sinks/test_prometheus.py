@@ -26,7 +26,7 @@ from mlfootprint.records import Sample
 from mlfootprint.sinks.prometheus import PrometheusSink, meter_powers_w
 from mlfootprint.store import open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import track
+from mlfootprint.tracking.entry import track
 
 FAMILIES = {
     "mlfootprint_energy_joules": "counter",

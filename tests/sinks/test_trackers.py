@@ -17,7 +17,7 @@ from mlfootprint.records import PhaseRecord
 from mlfootprint.sinks._epochs import epoch_metrics
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import track
+from mlfootprint.tracking.entry import track
 
 FR_G_PER_KWH = 44.2  # OWID/Ember 2025 release, France 2024 (the shipped grid table)
 EPOCHS = 3

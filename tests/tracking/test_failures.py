@@ -11,7 +11,7 @@ import pytest
 
 from mlfootprint.store import open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import track
+from mlfootprint.tracking.entry import track
 
 
 def test_a_failed_block_stores_the_exception_type_and_message(tmp_path: Path, clock: FakeClock) -> None:

@@ -11,8 +11,8 @@ from mlfootprint.meters.discovery import default_providers
 from mlfootprint.meters.ownership import meter_ownership
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeGPU, FakeNVML, FakePsutil, make_rapl_zone, write_energy_uj
+from mlfootprint.tracking.entry import track
 from mlfootprint.tracking.job import detect_job
-from mlfootprint.tracking.tracker import track
 
 TORCHRUN_RANK1 = {
     "RANK": "1", "LOCAL_RANK": "1", "WORLD_SIZE": "4", "LOCAL_WORLD_SIZE": "2", "GROUP_RANK": "0",

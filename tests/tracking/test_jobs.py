@@ -14,7 +14,8 @@ import mlfootprint
 from mlfootprint.cli.main import main
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import Tracker, track
+from mlfootprint.tracking.entry import track
+from mlfootprint.tracking.tracker import Tracker
 
 GPU_W = 300.0
 CPU_W = 50.0

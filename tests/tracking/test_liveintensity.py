@@ -12,7 +12,7 @@ from mlfootprint.intensity.live import HttpRequest, HttpResponse, UKCarbonIntens
 from mlfootprint.reference import resolve_intensity
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import track
+from mlfootprint.tracking.entry import track
 
 
 @pytest.fixture

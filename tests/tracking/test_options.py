@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from mlfootprint.errors import InvalidValueError
+from mlfootprint.tracking.entry import track
 from mlfootprint.tracking.options import TrackerOptions, resolve_options
-from mlfootprint.tracking.tracker import Tracker, track
+from mlfootprint.tracking.tracker import Tracker
 
 
 def test_options_are_frozen_and_validated_when_made() -> None:

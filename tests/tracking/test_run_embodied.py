@@ -16,8 +16,8 @@ from mlfootprint.errors import ConfigError, InvalidValueError
 from mlfootprint.records import ComponentEnergy, RunRecord
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
+from mlfootprint.tracking.entry import track
 from mlfootprint.tracking.options import TrackerOptions
-from mlfootprint.tracking.tracker import track
 
 # Luccioni et al. 2022, Section 4.1: 150 kg per A100, 2,500 kg per 8-GPU node, 6 years at 85 % use.
 A100_KG_PER_DEVICE = 150.0 + 2500.0 / 8

@@ -11,8 +11,8 @@ import pytest
 from mlfootprint.records import PhaseRecord, RunRecord, Sample
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
+from mlfootprint.tracking.entry import track
 from mlfootprint.tracking.sinks import RunSink, SinkWarning
-from mlfootprint.tracking.tracker import track
 
 
 class Recorder:

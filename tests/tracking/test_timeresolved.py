@@ -13,8 +13,8 @@ from mlfootprint.errors import InvalidValueError, SeriesError, UnknownNameError
 from mlfootprint.intensity.files import read_series
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter, StepTrace
+from mlfootprint.tracking.entry import track
 from mlfootprint.tracking.timeresolved import SeriesFallbackWarning, resolution_label
-from mlfootprint.tracking.tracker import track
 
 FRANCE_2024_G_PER_KWH = 44.2  # OWID/Ember 2025 release, France, latest year (2024)
 J_PER_KWH = 3.6e6

@@ -14,8 +14,8 @@ from mlfootprint.errors import MeterError, RunNotFoundError, TrackerError, Unkno
 from mlfootprint.reference import world_intensity
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
+from mlfootprint.tracking.entry import track
 from mlfootprint.tracking.factors import NoRegionWarning
-from mlfootprint.tracking.tracker import track
 
 FRANCE_2024_G_PER_KWH = 44.2  # OWID/Ember 2025 release, France, latest year (2024)
 

@@ -11,7 +11,8 @@ import pytest
 from mlfootprint.integrations import work as w
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import Tracker, track
+from mlfootprint.tracking.entry import track
+from mlfootprint.tracking.tracker import Tracker
 
 
 class Array:

@@ -10,7 +10,7 @@ import pytest
 
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import track
+from mlfootprint.tracking.entry import track
 from mlfootprint.work.torch_flops import TorchFlops
 
 torch = pytest.importorskip("torch")

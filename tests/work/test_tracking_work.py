@@ -12,7 +12,7 @@ import pytest
 from mlfootprint.errors import InvalidValueError
 from mlfootprint.store import SQLStore, open_store
 from mlfootprint.testing import FakeClock, FakeMeter
-from mlfootprint.tracking.tracker import track
+from mlfootprint.tracking.entry import track
 from mlfootprint.work.budget import BudgetWarning
 from mlfootprint.work.costs import cost_of_result
 

@@ -40,8 +40,8 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from mlfootprint.demo import DEFAULT, QUICK, ProgressBar, train_mlp
     from mlfootprint.store import open_store
+    from mlfootprint.tracking.entry import track
     from mlfootprint.tracking.summary import format_summary
-    from mlfootprint.tracking.tracker import track
 
     cfg = QUICK if args.quick else DEFAULT
     if args.epochs is not None:

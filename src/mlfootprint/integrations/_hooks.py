@@ -77,7 +77,7 @@ class TrackingHooks:
     """
 
     def __init__(self, **track_kwargs: Any) -> None:
-        from mlfootprint.tracking.tracker import track
+        from mlfootprint.tracking.entry import track
 
         self.track_kwargs = dict(track_kwargs)
         track(**self.track_kwargs)  # resolve the options now; the tracker made here is not started
@@ -113,7 +113,7 @@ class TrackingHooks:
         A stage that starts while another runs (validation inside ``fit``) is a phase nested in the
         open one (``epoch-3 > validate``), ended by its own ``on_stage_end``.
         """
-        from mlfootprint.tracking.tracker import track
+        from mlfootprint.tracking.entry import track
 
         if not self.running:
             kwargs = dict(self.track_kwargs)

@@ -1,4 +1,4 @@
-# size: the run's lifecycle (start, stop, at-exit, context manager, decorator) and track() with its keywords
+# size: the run's lifecycle: start, stop, at-exit, context manager, decorator, and its phase and work methods
 """Track the energy and CO2e of a block of code, a function or a whole process.
 
 ::
@@ -25,7 +25,6 @@ import sys
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,11 +46,10 @@ from mlfootprint.tracking.timeresolved import SeriesFallbackWarning
 from mlfootprint.work.book import WorkBook
 
 if TYPE_CHECKING:
-    from mlfootprint.intensity.base import IntensitySeries, SeriesSet
     from mlfootprint.store import RunStore
     from mlfootprint.work.predict import Prediction
 
-__all__ = ["Tracker", "TrackerOptions", "track"]
+__all__ = ["Tracker", "TrackerOptions"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -391,53 +389,3 @@ class Tracker:
                 return func(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
-
-
-def track(
-    *,
-    project: str | None = None,
-    name: str | None = None,
-    region: str | None = None,
-    pue: float | str | None = None,
-    tags: Mapping[str, str] | None = None,
-    interval_s: float | None = None,
-    flush_interval_s: float | None = None,
-    scope: str | None = None,
-    db: str | None = None,
-    intensity_series: str | Path | IntensitySeries | SeriesSet | None = None,
-    zone: str | None = None,
-    job: str | None = None,
-    node: str | None = None,
-    node_meters: str = "auto",
-    placement: JobIdentity | None = None,
-    keep_samples: int | str | None = None,
-    meters: Sequence[Meter] | None = None,
-    clock: Clock | None = None,
-    store: RunStore | None = None,
-    providers: Sequence[MeterProvider] | None = None,
-    env: Mapping[str, str] | None = None,
-    sinks: Sequence[RunSink] = (),
-    prometheus_port: int | None = None,
-    live: Any = None,
-    budget_kwh: float | None = None,
-    budget_co2e_kg: float | None = None,
-    on_exceed: str = "warn",
-    year: int | None = None,
-) -> Tracker:
-    """Track a block (``with track(...) as run:``) or a function (``@track(...)``).
-
-    The keywords other than ``meters``, ``clock``, ``store``, ``providers``, ``env`` and ``sinks`` are
-    ``TrackerOptions`` fields; the rest are ``Tracker``'s collaborators.
-    """
-    options = TrackerOptions(
-        project=project, name=name, region=region, pue=pue, tags=tags or {}, interval_s=interval_s,
-        flush_interval_s=flush_interval_s, scope=scope, db=db, intensity_series=intensity_series, zone=zone,
-        job=job, node=node, node_meters=node_meters, placement=placement, prometheus_port=prometheus_port,
-        live=live,
-        budget_kwh=budget_kwh, budget_co2e_kg=budget_co2e_kg, on_exceed=on_exceed,
-        year=year,
-        keep_samples=keep_samples,
-    )  # fmt: skip
-    return Tracker(
-        options, meters=meters, store=store, clock=clock, providers=providers, env=env, sinks=sinks
-    )
