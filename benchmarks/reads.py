@@ -1,5 +1,6 @@
 """Reading a big ledger: ``runs list``, ``summary``, ``export`` and ``report --format html`` on 10^4 runs
-and a 10^6-sample run, as a user runs them (a fresh ``mlfootprint`` process each, wall time, median).
+and a 10^6-sample run, as a user runs them (a fresh ``mlfootprint`` process each, wall time, median),
+and the dashboard's pages as a browser asks for them (one ``mlfootprint dashboard`` server, over HTTP).
 
 The ledger is built first through the store API: 10^4 finished runs (two components, two phases each,
 over 100 days and 5 projects) and one run with 10^6 samples (two meters, 5 x 10^5 ticks at 1 s) saved
@@ -15,11 +16,13 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -119,6 +122,7 @@ def main() -> int:
                     print(f"  {name}: exit {done.returncode}: {done.stderr.decode()[-400:]}")
                     break
             print(f"{name:<40} {statistics.median(times):>9.2f} {min(times):>7.2f}")
+        _dashboard(url, big, env, args.repetitions)
     finally:
         if schema is not None:
             import psycopg
@@ -126,6 +130,50 @@ def main() -> int:
             with psycopg.connect(args.db, autocommit=True) as conn:
                 conn.execute(f"DROP SCHEMA {schema} CASCADE")
     return 0
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _dashboard(url: str, big: str, env: dict[str, str], repetitions: int) -> None:
+    """The dashboard's pages on the same ledger: one server, each page asked ``repetitions`` times."""
+    port, token = _free_port(), secrets.token_hex(8)
+    server = subprocess.Popen(
+        [sys.executable, "-c", CLI, "dashboard", "--db", url, "--port", str(port), "--token", token],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(200):  # wait for it to listen
+            try:
+                urllib.request.urlopen(f"{base}/favicon.ico?token={token}", timeout=1.0).read()
+                break
+            except OSError:
+                if server.poll() is not None:
+                    print(f"  dashboard: exit {server.returncode}: {server.stderr.read().decode()[-400:]}")  # type: ignore[union-attr]
+                    return
+                time.sleep(0.1)
+        pages = {
+            "dashboard / (projects, 10^4 runs)": "/",
+            "dashboard /api/runs": "/api/runs",
+            "dashboard /runs/<id> (10^6 samples)": f"/runs/{big}",
+            "dashboard /api/runs/<id> (its curve)": f"/api/runs/{big}",
+        }
+        for name, path in pages.items():
+            times = []
+            sep = "&" if "?" in path else "?"
+            for _ in range(repetitions):
+                t0 = time.perf_counter()
+                with urllib.request.urlopen(f"{base}{path}{sep}token={token}", timeout=60.0) as answer:
+                    answer.read()
+                times.append(time.perf_counter() - t0)
+            print(f"{name:<40} {statistics.median(times):>9.2f} {min(times):>7.2f}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 if __name__ == "__main__":
