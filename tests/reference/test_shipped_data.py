@@ -100,6 +100,44 @@ def test_pue_rows_plausible_and_unique() -> None:
     assert all(1.0 <= f.pue <= 3.0 and f.source for f in facts)
 
 
+# Google's own published fleet figures (blog 2012; Environmental Reports 2017, 2018, 2020, 2021, 2023)
+GOOGLE_PUBLISHED_PUE = {
+    2010: 1.16,
+    2011: 1.14,
+    2012: 1.12,
+    2013: 1.12,
+    2014: 1.12,
+    2015: 1.12,
+    2016: 1.12,
+    2017: 1.11,
+    2019: 1.10,
+    2020: 1.10,
+    2022: 1.10,
+}
+
+
+@pytest.mark.parametrize(("year", "pue"), sorted(GOOGLE_PUBLISHED_PUE.items()))
+def test_google_pue_is_the_published_figure(year: int, pue: float) -> None:
+    (fact,) = [f for f in pue_facts() if f.key == "google" and f.year == year]
+    assert fact.pue == pue
+    assert fact.confidence == "high"
+
+
+def test_google_2009_pue_agrees_with_the_quarterly_reports() -> None:
+    # Google's Q3 2009 report: trailing twelve months 1.19; quarters of 2009 at 1.19, 1.20, 1.22
+    (fact,) = [f for f in pue_facts() if f.key == "google" and f.year == 2009]
+    assert fact.pue == 1.19
+    assert fact.confidence == "medium"
+
+
+def test_hgx_embodied_figures_are_nvidia_pcf_per_gpu() -> None:
+    from mlfootprint.embodied import embodied_factor
+
+    # NVIDIA PCF summaries: 1,312 kg (HGX H100) and 2,274 kg (HGX B200) per 8-GPU baseboard
+    assert embodied_factor("H100").device_kg == 1312 / 8
+    assert embodied_factor("B200").device_kg == 2274 / 8
+
+
 def test_list_tables_matches_files() -> None:
     infos = {t.name: t for t in list_tables()}
     assert set(infos) == set(TABLE_NAMES)
