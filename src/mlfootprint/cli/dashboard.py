@@ -98,7 +98,12 @@ def _handle(args: argparse.Namespace) -> int:
         raise MlfootprintError("the dashboard needs uvicorn: pip install 'mlfootprint[dashboard]'") from None
     from mlfootprint.web.app import create_app
 
-    store = open_store(args.db)
+    sock = _listen(args.host, args.port)  # a port in use is refused before the ledger is touched
+    try:
+        store = open_store(args.db)
+    except BaseException:
+        sock.close()
+        raise
     try:
         app = create_app(store, token=token)
         shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
@@ -109,7 +114,6 @@ def _handle(args: argparse.Namespace) -> int:
                 f"mlfootprint dashboard: bound to {args.host}: anyone who can reach it needs the token",
                 file=sys.stderr,
             )
-        sock = _listen(args.host, args.port)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         if args.open:
@@ -117,5 +121,6 @@ def _handle(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])
     finally:
+        sock.close()
         store.close()
     return 0
