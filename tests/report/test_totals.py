@@ -105,7 +105,9 @@ def test_export_embodied_columns_beside_the_operational_ones() -> None:
     # the operational column is the run's own figure, nothing added to it
     assert row["co2e_kg"] == pytest.approx(run.co2e_g / 1000)
     assert "Luccioni" in row["embodied_source"] and "A100" in row["embodied_source"]
-    assert "lifetime x utilisation" in row["embodied_method"] and "6 years at 85 % use" in row["embodied_method"]
+    assert (
+        "lifetime x utilisation" in row["embodied_method"] and "6 years at 85 % use" in row["embodied_method"]
+    )
     assert row["embodied_obtained"].startswith("computed")
 
 

@@ -46,10 +46,9 @@ def run_demo(args: argparse.Namespace) -> int:
     cfg = QUICK if args.quick else DEFAULT
     if args.epochs is not None:
         cfg = replace(cfg, epochs=args.epochs)
-    from mlfootprint.tracking.options import TrackerOptions, resolve_options
-
     from mlfootprint.config import default_db_url
     from mlfootprint.store import parse_store_url
+    from mlfootprint.tracking.options import TrackerOptions, resolve_options
 
     parse_store_url(default_db_url() if args.db is None else args.db)  # a bad --db or $MLFOOTPRINT_DB
     # a bad region (or $MLFOOTPRINT_* setting) is refused before the ledger is created or touched

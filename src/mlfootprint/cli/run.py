@@ -188,7 +188,11 @@ def _sinks(args: argparse.Namespace) -> list[Any]:
 
 
 def _options(
-    args: argparse.Namespace, cmd: list[str], name: str, plan: StartPlan | None, series: IntensitySeries | None
+    args: argparse.Namespace,
+    cmd: list[str],
+    name: str,
+    plan: StartPlan | None,
+    series: IntensitySeries | None,
 ) -> TrackerOptions:
     from mlfootprint.tracking.options import TrackerOptions
 

@@ -163,10 +163,9 @@ def _delete(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from mlfootprint.errors import StoreError
     from mlfootprint.store import open_store
     from mlfootprint.tracking.saving import read_fallback
-
-    from mlfootprint.errors import StoreError
 
     try:
         run, samples = read_fallback(Path(args.file))
