@@ -91,8 +91,9 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, deps: RunDeps) -> int:
+    from mlfootprint.config import default_db_url
     from mlfootprint.serialize import run_to_dict
-    from mlfootprint.store import open_store
+    from mlfootprint.store import open_store, parse_store_url
     from mlfootprint.tracking.options import resolve_options
     from mlfootprint.tracking.summary import format_summary
 
@@ -120,9 +121,6 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
         kwh, kg = (budget.limit / 3.6e6, None) if budget.kind == "energy" else (None, budget.limit / 1e3)
         args.budget_kwh, args.budget_co2e_kg, args.budget_as_given = kwh, kg, budget
     options = _options(args, cmd, name, plan, series)
-    from mlfootprint.config import default_db_url
-    from mlfootprint.store import parse_store_url
-
     parse_store_url(default_db_url() if args.db is None else args.db)  # a bad --db or $MLFOOTPRINT_DB
     # a bad region, zone, datacenter or series is refused before the ledger is created or touched
     resolve_options(options, now=deps.clock.now())
@@ -134,7 +132,12 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
             sink.close()
         raise
     try:
-        tracker = _tracker(options, deps, store, sinks, args)
+        try:
+            tracker = _tracker(options, deps, store, sinks, args)
+        except BaseException:
+            for sink in sinks:
+                sink.close()
+            raise
         if plan is not None:
             store.close()  # not held open through a wait of hours
             announce(plan, series, args.expected_duration is None)
