@@ -31,6 +31,16 @@ FLOPs                   > 0 .. 1e30            the largest published training ru
 parameters              > 0 .. 1e15            the largest published models have ~1e12
 tokens                  > 0 .. 1e18            the largest training sets are ~1e13-1e14
 TFLOP/s per device      > 0 .. 1e5             the fastest boards peak at a few thousand (FP4, sparse)
+share (width, rate)     > 0 .. < 1             a part of a whole that is neither none nor all of it
+loss weight             0 .. 1                 a convex mix of two losses
+fine-tuning epochs      0 .. 10,000            none is a valid choice (prune without fine-tuning)
+iteration               0 .. 1e9
+width (units)           1 .. 1,000,000         hidden units or channels of one layer
+rounds                  1 .. 10,000            pruning rounds, measurement windows
+threads                 1 .. 4,096
+temperature             > 0 .. 1000            distillation softens logits by a few to tens
+TCP port                1 .. 65,535            0 (any free port) where the option says so
+samples kept per meter  1 .. 1e12              more than 100 years at the fastest sampling interval
 ======================  =====================  ==========================================================
 """
 
@@ -51,31 +61,43 @@ __all__ = [
     "DURATION_S",
     "EPOCHS",
     "FACTOR",
+    "FINETUNE_EPOCHS",
     "FLOPS",
     "FLUSH_INTERVAL_S",
     "FRACTION",
     "INTENSITY_G_PER_KWH",
     "INTENSITY_KG_PER_KWH",
     "INTERVAL_S",
+    "ITERATION",
     "LIMIT",
     "MAX_YEAR",
     "MIN_YEAR",
     "PARAMS",
     "PCT",
+    "PORT",
+    "PORT_OR_ANY",
     "POWER_W",
     "PRICE",
     "PUE",
+    "ROUNDS",
+    "SAMPLES_KEPT",
     "SEEDS",
+    "SHARE",
     "SLACK_H",
+    "TEMPERATURE",
     "TFLOPS",
+    "THREADS",
     "TIME_MAX",
     "TIME_MIN",
     "TOKENS",
+    "WEIGHT",
+    "WIDTH",
     "YEAR",
     "Bound",
     "arg_type",
     "check_time",
     "number_from_text",
+    "or_word",
 ]
 
 MIN_YEAR = 1990
@@ -93,8 +115,9 @@ class Bound:
         quantity: what it is, in words (``"PUE"``).
         unit: its unit as shown (``"g CO2e/kWh"``; empty for ratios).
         low: the smallest valid value (inclusive unless ``low_open``).
-        high: the largest valid value (inclusive).
+        high: the largest valid value (inclusive unless ``high_open``).
         low_open: whether ``low`` itself is invalid (a duration of 0).
+        high_open: whether ``high`` itself is invalid (a share of 1 is the whole).
         integer: whether the value must be whole.
         unit_hint: given a value outside the bound, the unit it probably is (or None).
     """
@@ -104,16 +127,19 @@ class Bound:
     low: float
     high: float
     low_open: bool = False
+    high_open: bool = False
     integer: bool = False
     unit_hint: Callable[[float], str | None] | None = None
 
     def describe(self) -> str:
         """The bound in words: ``must be between 1 and 3``."""
         unit = f" {self.unit}" if self.unit else ""
-        high = _fmt(self.high, self.integer)
-        if self.low_open:
-            return f"must be greater than {self.low:g} and at most {high}{unit}"
-        return f"must be between {_fmt(self.low, self.integer)} and {high}{unit}"
+        low, high = _fmt(self.low, self.integer), _fmt(self.high, self.integer)
+        if not (self.low_open or self.high_open):
+            return f"must be between {low} and {high}{unit}"
+        lower = f"greater than {low}" if self.low_open else f"at least {low}"
+        upper = f"less than {high}" if self.high_open else f"at most {high}"
+        return f"must be {lower} and {upper}{unit}"
 
     def problem(self, value: float) -> str | None:
         """Why ``value`` is invalid, or None when it is valid."""
@@ -124,7 +150,8 @@ class Bound:
         if self.integer and isinstance(value, float) and not value.is_integer():
             return "is not a whole number"
         too_low = value <= self.low if self.low_open else value < self.low
-        if too_low or value > self.high:
+        too_high = value >= self.high if self.high_open else value > self.high
+        if too_low or too_high:
             hint = self.unit_hint(float(value)) if self.unit_hint is not None else None
             return self.describe() + (f" ({hint})" if hint else "")
         if self.unit_hint is not None:
@@ -217,6 +244,28 @@ PARAMS = Bound(quantity="parameter count", unit="", low=0.0, high=1e15, low_open
 TOKENS = Bound(quantity="token count", unit="", low=0.0, high=1e18, low_open=True)
 TFLOPS = Bound(quantity="throughput", unit="TFLOP/s", low=0.0, high=1e5, low_open=True)
 BUDGET_KG = Bound(quantity="CO2e budget", unit="kg", low=0.0, high=1e9, low_open=True)
+#: a part of a whole that is neither none nor all of it (a student's width, a sparsity, a pruning rate)
+SHARE = Bound(quantity="share", unit="", low=0.0, high=1.0, low_open=True, high_open=True)
+#: the weight of one of two losses mixed convexly (distillation's alpha)
+WEIGHT = Bound(quantity="weight", unit="", low=0.0, high=1.0)
+FINETUNE_EPOCHS = Bound(quantity="fine-tuning epochs", unit="", low=0, high=10_000, integer=True)
+ITERATION = Bound(quantity="iteration", unit="", low=0, high=1_000_000_000, integer=True)
+WIDTH = Bound(quantity="width", unit="", low=1, high=1_000_000, integer=True)
+ROUNDS = Bound(quantity="rounds", unit="", low=1, high=10_000, integer=True)
+THREADS = Bound(quantity="threads", unit="", low=1, high=4096, integer=True)
+TEMPERATURE = Bound(quantity="temperature", unit="", low=0.0, high=1000.0, low_open=True)
+SAMPLES_KEPT = Bound(quantity="samples kept", unit="", low=1, high=1e12, integer=True)
+PORT = Bound(quantity="port", unit="", low=1, high=65535, integer=True)
+#: a port to serve on where 0 asks the system for any free one
+PORT_OR_ANY = Bound(quantity="port", unit="", low=0, high=65535, integer=True)
+
+
+def or_word(reason: str, word: str) -> str:
+    """``reason`` for a quantity that also takes ``word``: ``must be 'all' or between 1 and 10``."""
+    for verb in ("must be ", "is not "):
+        if reason.startswith(verb):
+            return f"{verb}{word!r} or {reason[len(verb) :]}"
+    return f"{reason} (or {word!r})"
 
 
 def arg_type(bound: Bound) -> Callable[[str], float]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, YEAR
+from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, SAMPLES_KEPT, YEAR, or_word
 from mlfootprint.errors import ConfigError, InvalidValueError
 
 __all__ = ["Settings", "default_db_url", "home_dir", "load_settings"]
@@ -84,12 +84,9 @@ def _keep_samples(raw: str, origin: str) -> int | None:
     if text == "all":
         return None
     try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise ConfigError(f"{origin}: keep_samples {raw!r} must be 'all' or a whole number of samples >= 1")
-    return number
+        return int(SAMPLES_KEPT.parse(text, f"{origin}: keep_samples"))
+    except InvalidValueError as exc:
+        raise ConfigError(f"{exc.name}: {exc.value!r} {or_word(exc.reason, 'all')}") from None
 
 
 def _coerce(name: str, raw: str, origin: str) -> Any:

@@ -91,3 +91,45 @@ def test_export_rows_flat_in_display_units() -> None:
     doc = json.loads(export_json(_sweep(), Prices(per_device_hour=2)))
     assert doc["runs"][1]["cost"] == pytest.approx(2.0)
     assert "currency" in doc["cost_note"]
+
+
+#: Luccioni et al. 2022, Section 4.1: 150 kg per A100 and 2,500 kg per 8-GPU node, 6 years at 85 % use
+A100_KG_PER_DEVICE_HOUR = (150 + 2500 / 8) / (6 * 8760 * 0.85)
+
+
+def test_export_embodied_columns_beside_the_operational_ones() -> None:
+    run = build_run(gpus=2, duration_s=3600)
+    row = run_row(run)
+    assert row["embodied_co2e_kg"] == pytest.approx(2 * A100_KG_PER_DEVICE_HOUR)
+    assert row["embodied_co2e_kg_low"] < row["embodied_co2e_kg"] < row["embodied_co2e_kg_high"]
+    # the operational column is the run's own figure, nothing added to it
+    assert row["co2e_kg"] == pytest.approx(run.co2e_g / 1000)
+    assert "Luccioni" in row["embodied_source"] and "A100" in row["embodied_source"]
+    assert (
+        "lifetime x utilisation" in row["embodied_method"] and "6 years at 85 % use" in row["embodied_method"]
+    )
+    assert row["embodied_obtained"].startswith("computed")
+
+
+def test_export_embodied_stored_figure_and_empty_cells_without_accelerator() -> None:
+    from dataclasses import replace
+
+    stored = {
+        "co2e_kg": 1.25, "co2e_kg_low": 0.5, "co2e_kg_high": 3.0, "method": "stored method",
+        "lifetime_years": 5.0, "utilisation_frac": 0.5, "device_hours": 2.0,
+        "assumptions": [{"name": "embodied_per_device", "value": 1, "unit": "", "source": "cited row"}],
+    }  # fmt: skip
+    runs = [replace(build_run("s1", gpus=2), extra={"embodied": stored}), build_run("c0", gpus=0)]
+    rows = list(csv.DictReader(io.StringIO(export_csv(runs))))
+    assert float(rows[0]["embodied_co2e_kg"]) == 1.25
+    assert (float(rows[0]["embodied_co2e_kg_low"]), float(rows[0]["embodied_co2e_kg_high"])) == (0.5, 3.0)
+    assert rows[0]["embodied_method"] == "stored method; 5 years at 50 % use"
+    assert rows[0]["embodied_source"] == "cited row"
+    assert rows[0]["embodied_obtained"] == "stored with the run"
+    assert float(rows[0]["co2e_kg"]) == pytest.approx(runs[0].co2e_g / 1000)
+    embodied = [c for c in rows[1] if c.startswith("embodied_")]
+    assert len(embodied) == 6 and all(rows[1][c] == "" for c in embodied)
+    assert float(rows[1]["co2e_kg"]) == pytest.approx(runs[1].co2e_g / 1000)
+    doc = json.loads(export_json(runs))
+    assert doc["runs"][0]["embodied_co2e_kg"] == 1.25
+    assert doc["runs"][1]["embodied_co2e_kg"] is None

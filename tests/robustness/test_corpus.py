@@ -66,6 +66,22 @@ NUMERIC: list[tuple[list[str], list[str], list[str], list[str]]] = [
      ["0", "1e16"]),
     (["estimate"], [*COMPUTE, "--params", "1e9", "--mfu", "0.4"], ["--tokens"], ["0", "1e19"]),
     (["run"], [], ["--budget"], ["0kWh", "2kw", "1e12MWh", "-3kg", "5 parsecs", "2e9t", "kWh"]),
+    (["run"], [], ["--prometheus-port"], ["65536", "70000", "1e9", "1.5", "8080.0"]),
+    (["run"], [], ["--keep-samples"], ["0", "1e30", "1.5", "2000000000000", "alll", "9" * 23]),
+    (["dashboard"], [], ["--port"], ["0", "65536", "70000", "1.5", "1e9"]),
+    (["estimate"], ESTIMATE, ["--count"], ["10000001", "1.5"]),
+    (["study", "compression"], [], ["--student-width", "--ticket-rate", "--sparsity"],
+     ["0", "1", "1.0", "1.5", "50", "1e-400"]),
+    (["study", "compression"], [], ["--sparsity"], ["0.5,1", "0.5,,0", "0.5,abc"]),
+    (["study", "compression"], [], ["--alpha"], ["1.5", "1.0001", "100"]),
+    (["study", "compression"], [], ["--finetune-epochs", "--rewind-iteration"],
+     ["1.5", "1e12", "2e9", "99999999999"]),
+    (["study", "compression"], [], ["--finetune-epochs", "--seeds", "--epochs"], ["10001"]),
+    (["study", "compression"], [], ["--threads"], ["4097"]),
+    (["study", "compression"], [], ["--teacher-width"], ["1000001"]),
+    (["study", "compression"], [], ["--teacher-width", "--ticket-rounds", "--seeds", "--epochs",
+                                    "--inference-rounds", "--threads"], ["0", "1.5", "99999999999"]),
+    (["study", "compression"], [], ["--temperature", "--window"], ["0", "1e300"]),
 ]  # fmt: skip
 
 CASES = [

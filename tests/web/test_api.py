@@ -261,3 +261,49 @@ def test_an_empty_ledger_serves_every_page(tmp_path: Path) -> None:
         assert missing.status_code == 404 and "holds no runs" in missing.json()["error"]
     finally:
         store.close()
+
+
+#: Luccioni et al. 2022, Section 4.1: 150 kg per A100 and 2,500 kg per 8-GPU node, 6 years at 85 % use
+A100_KG_PER_DEVICE_HOUR = (150 + 2500 / 8) / (6 * 8760 * 0.85)
+
+
+def test_embodied_co2e_has_its_own_keys_in_runs_and_projects(client: TestClient, ledger: SQLStore) -> None:
+    rows = {r["id"]: r for r in client.get("/api/runs").json()["runs"]}
+    a, b, c = rows[A], rows[B], rows[C]
+    assert a["embodied_co2e_kg"] == pytest.approx(2 * A100_KG_PER_DEVICE_HOUR)  # 2 A100s for 1 h: 20.7 g
+    assert b["embodied_co2e_kg"] == pytest.approx(0.5 * A100_KG_PER_DEVICE_HOUR)  # 1 A100 for 30 min
+    assert a["embodied_text"] == "20.7 g"
+    assert a["embodied_co2e_kg_low"] < a["embodied_co2e_kg"] < a["embodied_co2e_kg_high"]
+    assert "lifetime x utilisation" in a["embodied_note"] and "computed" in a["embodied_note"]
+    assert a["co2e_kg"] == pytest.approx(0.336)  # operational only: nothing added
+    assert c["embodied_co2e_kg"] is None and c["embodied_text"] == "-"
+    assert "no accelerator" in c["embodied_note"]
+    detail = client.get(f"/api/runs/{A}").json()
+    assert detail["run"]["embodied_co2e_kg"] == pytest.approx(a["embodied_co2e_kg"])
+    assert detail["statement"]["embodied"]["co2e_kg"] == pytest.approx(a["embodied_co2e_kg"])
+
+    body = client.get("/api/projects?by=name").json()
+    projects = {p["group"]: p for p in body["projects"]}
+    assert projects["nmt"]["embodied_co2e_kg"] == pytest.approx(2.5 * A100_KG_PER_DEVICE_HOUR)
+    assert projects["nmt"]["runs_without_embodied"] == 0
+    assert projects["vision"]["embodied_co2e_kg"] == 0.0 and projects["vision"]["runs_without_embodied"] == 1
+    assert projects["vision"]["embodied_text"] == "-" and projects["nmt"]["embodied_text"] == "25.9 g"
+    assert body["total"]["embodied_co2e_kg"] == pytest.approx(2.5 * A100_KG_PER_DEVICE_HOUR)
+    assert body["total"]["co2e_kg"] == pytest.approx(sum(r["co2e_kg"] for r in rows.values()))
+    groups = {g["group"]: g for g in body["breakdown"]}
+    assert groups["small"]["embodied_co2e_kg"] == pytest.approx(b["embodied_co2e_kg"])
+
+
+def test_embodied_co2e_is_on_the_pages_apart_from_co2e(client: TestClient) -> None:
+    run_page = client.get(f"/runs/{A}").text
+    assert re.search(r'id="embodied">20\.7 g<', run_page)
+    assert "Embodied CO2e (not included in CO2e)" in run_page
+    assert "manufacturing share of the GPUs measured" in run_page
+    assert re.search(r'id="co2e">336 g<', run_page)
+    cpu_page = client.get(f"/runs/{C}").text
+    assert re.search(r'id="embodied">-<', cpu_page) and "no accelerator was measured" in cpu_page
+    assert 'data-key="embodied_co2e_kg"' in client.get("/runs").text
+    home = client.get("/").text
+    assert "embodied CO2e (manufacturing share, not included in the CO2e) 25.9 g" in home
+    assert "runs that measured no GPU: 1" in home
+    assert re.search(r'title="interval ">-</td>', home)  # vision: no GPU measured, no figure (not 0 g)

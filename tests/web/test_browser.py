@@ -168,9 +168,26 @@ def test_every_page_loads_without_console_errors_and_draws_its_charts(
     browser.find_element(By.CSS_SELECTOR, 'th[data-key="energy_kwh"]').click()
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr td:nth-child(2)")]
     assert names == ["resnet", "small", "big"]  # 0.025, 0.2325, 0.84 kWh
+    # embodied CO2e has its own column (2 A100s for 1 h: 20.7 g; 1 for 30 min: 5.18 g; no GPU: "-")
+    browser.find_element(By.CSS_SELECTOR, 'th[data-key="embodied_co2e_kg"]').click()
+    cells = browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr td.embodied")
+    assert [e.text for e in cells] == ["-", "5.18 g", "20.7 g"]
+    assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr td.co2e")] == [
+        "10 g",
+        "93 g",
+        "336 g",
+    ]  # the operational CO2e, nothing added
+    assert "not included" in browser.find_element(By.CSS_SELECTOR, "#runs + p.note").text
     browser.find_element(By.ID, "search").send_keys("lr=0.01")
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#runs tbody tr td:nth-child(2)")]
     assert names == ["small"]
+    assert console_errors(browser) == []
+    # and a card of its own on the run's page, kept by the page script's refresh
+    browser.get(f"{base}/runs/{A}")
+    WebDriverWait(browser, 15).until(lambda d: d.find_element(By.ID, "energy").get_attribute("data-kwh"))
+    assert browser.find_element(By.ID, "embodied").text == "20.7 g"
+    assert browser.find_element(By.ID, "co2e").text == "336 g"
+    assert "lifetime x utilisation" in browser.find_element(By.ID, "embodied-note").text
     assert console_errors(browser) == []
 
 

@@ -26,10 +26,7 @@ __all__ = [
     "emit",
     "finite_float",
     "iso_time",
-    "nonnegative_float",
     "parse_duration_s",
-    "positive_float",
-    "positive_int",
     "print_json",
 ]
 
@@ -52,8 +49,6 @@ _UNIT_S = {
 
 #: no option of any command takes a number this large; anything beyond is a typo or an attack
 MAX_MAGNITUDE = 1e15
-#: nor a whole number this large
-MAX_INT = 10**9
 
 
 def _show(text: str) -> str:
@@ -71,32 +66,6 @@ def finite_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{_show(text)} is not a finite number")
     if abs(value) > MAX_MAGNITUDE:
         raise argparse.ArgumentTypeError(f"{_show(text)} is out of range (at most {MAX_MAGNITUDE:g})")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = finite_float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be greater than 0")
-    return value
-
-
-def nonnegative_float(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def positive_int(text: str) -> int:
-    stripped = text.strip()
-    if not stripped.isascii() or not stripped.lstrip("+-").isdigit() or len(stripped) > 64:
-        raise argparse.ArgumentTypeError(f"{_show(text)} is not a whole number")
-    value = int(stripped)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{_show(text)} must be at least 1")
-    if value > MAX_INT:
-        raise argparse.ArgumentTypeError(f"{_show(text)} is out of range (at most {MAX_INT:,})")
     return value
 
 

@@ -18,6 +18,7 @@ import threading
 import webbrowser
 from typing import Any
 
+from mlfootprint.bounds import PORT, arg_type
 from mlfootprint.cli._common import add_db_arg
 from mlfootprint.errors import InvalidValueError, MlfootprintError
 
@@ -34,16 +35,6 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)") from None
-    if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
-    return value
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -73,7 +64,7 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--host", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)"
     )
-    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    p.add_argument("--port", type=arg_type(PORT), default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
     p.add_argument("--open", action="store_true", help="open the dashboard in the default browser")
     p.add_argument(
         "--token",
@@ -98,7 +89,12 @@ def _handle(args: argparse.Namespace) -> int:
         raise MlfootprintError("the dashboard needs uvicorn: pip install 'mlfootprint[dashboard]'") from None
     from mlfootprint.web.app import create_app
 
-    store = open_store(args.db)
+    sock = _listen(args.host, args.port)  # a port in use is refused before the ledger is touched
+    try:
+        store = open_store(args.db)
+    except BaseException:
+        sock.close()
+        raise
     try:
         app = create_app(store, token=token)
         shown = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
@@ -109,7 +105,6 @@ def _handle(args: argparse.Namespace) -> int:
                 f"mlfootprint dashboard: bound to {args.host}: anyone who can reach it needs the token",
                 file=sys.stderr,
             )
-        sock = _listen(args.host, args.port)
         config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", access_log=False)
         server = uvicorn.Server(config)
         if args.open:
@@ -117,5 +112,6 @@ def _handle(args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             server.run(sockets=[sock])
     finally:
+        sock.close()
         store.close()
     return 0

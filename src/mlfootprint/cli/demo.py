@@ -46,6 +46,13 @@ def run_demo(args: argparse.Namespace) -> int:
     cfg = QUICK if args.quick else DEFAULT
     if args.epochs is not None:
         cfg = replace(cfg, epochs=args.epochs)
+    from mlfootprint.config import default_db_url
+    from mlfootprint.store import parse_store_url
+    from mlfootprint.tracking.options import TrackerOptions, resolve_options
+
+    parse_store_url(default_db_url() if args.db is None else args.db)  # a bad --db or $MLFOOTPRINT_DB
+    # a bad region (or $MLFOOTPRINT_* setting) is refused before the ledger is created or touched
+    resolve_options(TrackerOptions(project="demo", region=args.region))
     store = open_store(args.db)
     try:
         tracker = track(project="demo", name="numpy-mlp", region=args.region, store=store, tags={

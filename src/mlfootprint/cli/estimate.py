@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlfootprint.bounds import YEAR, arg_type
-from mlfootprint.cli._common import add_format_arg, emit, finite_float, positive_int, print_json
+from mlfootprint.bounds import COUNT, YEAR, arg_type
+from mlfootprint.cli._common import add_format_arg, emit, finite_float, print_json
 
 if TYPE_CHECKING:
     from mlfootprint.estimator import EstimateResult
@@ -76,7 +76,7 @@ def add_estimate_options(
     )
     target.add_argument(
         "--count",
-        type=positive_int,
+        type=arg_type(COUNT),
         default=1 if required else None,
         metavar="N",
         help="number of accelerators (default 1)",

@@ -145,10 +145,7 @@ _TYPE_METAVARS = {
     "iso_time": "TIME",
     "_when": "TIME",
     "finite_float": "N",
-    "positive_float": "N",
-    "nonnegative_float": "N",
     "_hours": "H",
-    "positive_int": "N",
 }
 
 #: metavars that read as placeholders (``RUNS_PROJECT``) and what to show instead

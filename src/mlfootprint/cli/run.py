@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from mlfootprint.intensity.base import IntensitySeries
     from mlfootprint.meters.base import Meter
     from mlfootprint.reduce.schedule import StartPlan
+    from mlfootprint.tracking.options import TrackerOptions
 
 __all__ = ["RunDeps", "exit_status", "main_with", "parse_tag", "register", "run_status"]
 
@@ -90,8 +91,10 @@ def run_command(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, deps: RunDeps) -> int:
+    from mlfootprint.config import default_db_url
     from mlfootprint.serialize import run_to_dict
-    from mlfootprint.store import open_store
+    from mlfootprint.store import open_store, parse_store_url
+    from mlfootprint.tracking.options import resolve_options
     from mlfootprint.tracking.summary import format_summary
 
     cmd = list(args.cmd)
@@ -117,15 +120,30 @@ def _run(args: argparse.Namespace, deps: RunDeps) -> int:
         budget = parse_budget(args.budget, args.on_exceed)  # one line naming the value, exit 2
         kwh, kg = (budget.limit / 3.6e6, None) if budget.kind == "energy" else (None, budget.limit / 1e3)
         args.budget_kwh, args.budget_co2e_kg, args.budget_as_given = kwh, kg, budget
-    store = open_store(args.db)  # a bad --db, region or PUE fails here, before anything runs or waits
+    options = _options(args, cmd, name, plan, series)
+    parse_store_url(default_db_url() if args.db is None else args.db)  # a bad --db or $MLFOOTPRINT_DB
+    # a bad region, zone, datacenter or series is refused before the ledger is created or touched
+    resolve_options(options, now=deps.clock.now())
+    sinks = _sinks(args) if plan is None else []  # a busy --prometheus-port, likewise
     try:
-        tracker = _tracker(args, deps, store, cmd, name, plan, series, export=plan is None)
+        store = open_store(args.db)  # a bad --db fails here, before anything runs or waits
+    except BaseException:
+        for sink in sinks:
+            sink.close()
+        raise
+    try:
+        try:
+            tracker = _tracker(options, deps, store, sinks, args)
+        except BaseException:
+            for sink in sinks:
+                sink.close()
+            raise
         if plan is not None:
             store.close()  # not held open through a wait of hours
             announce(plan, series, args.expected_duration is None)
             wait(plan, clock=deps.clock, sleep=deps.sleep, tty=deps.stderr_is_tty())
             store = open_store(args.db)
-            tracker = _tracker(args, deps, store, cmd, name, plan, series, export=True)
+            tracker = _tracker(options, deps, store, _sinks(args), args)
         verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
 
         def summary(record: Any, *, db_url: str) -> str | None:
@@ -156,34 +174,32 @@ def _detect_region(args: argparse.Namespace) -> None:
     args.region = found
 
 
-def _tracker(
+def _sinks(args: argparse.Namespace) -> list[Any]:
+    """The exporters the options ask for (a Prometheus port is bound here, so a busy one fails early)."""
+    if args.prometheus_port is None and not args.prometheus_push:
+        return []
+    from mlfootprint.sinks.prometheus import PrometheusSink
+
+    exporter = PrometheusSink(port=args.prometheus_port, push_url=args.prometheus_push)
+    if exporter.bound_port is not None:
+        print(
+            f"mlfootprint: Prometheus metrics at http://127.0.0.1:{exporter.bound_port}/metrics "
+            "while the command runs",
+            file=sys.stderr,
+        )
+    return [exporter]
+
+
+def _options(
     args: argparse.Namespace,
-    deps: RunDeps,
-    store: Any,
     cmd: list[str],
     name: str,
     plan: StartPlan | None,
     series: IntensitySeries | None,
-    *,
-    export: bool,
-) -> Any:
+) -> TrackerOptions:
     from mlfootprint.tracking.options import TrackerOptions
-    from mlfootprint.tracking.tracker import Tracker
 
-    sinks: list[Any] = []
-    if export and (args.prometheus_port is not None or args.prometheus_push):
-        from mlfootprint.sinks.prometheus import PrometheusSink
-
-        exporter = PrometheusSink(port=args.prometheus_port, push_url=args.prometheus_push)
-        sinks.append(exporter)
-        if exporter.bound_port is not None:
-            print(
-                f"mlfootprint: Prometheus metrics at http://127.0.0.1:{exporter.bound_port}/metrics "
-                "while the command runs",
-                file=sys.stderr,
-            )
-
-    options = TrackerOptions(
+    return TrackerOptions(
         project=args.project, name=name, region=args.region, pue=args.pue, tags=dict(args.tag),
         interval_s=args.interval, flush_interval_s=args.flush_interval, scope=args.scope, command=tuple(cmd),
         intensity_series=series if series is not None else args.series, zone=args.zone, start_plan=plan,
@@ -193,6 +209,13 @@ def _tracker(
         year=None if args.year is None else int(args.year),
         keep_samples=args.keep_samples,
     )  # fmt: skip
+
+
+def _tracker(
+    options: TrackerOptions, deps: RunDeps, store: Any, sinks: list[Any], args: argparse.Namespace
+) -> Any:
+    from mlfootprint.tracking.tracker import Tracker
+
     meters = deps.meters(deps.clock) if deps.meters else None
     tracker = Tracker(options, store=store, clock=deps.clock, meters=meters, sinks=sinks)
     if getattr(args, "budget_as_given", None) is not None:

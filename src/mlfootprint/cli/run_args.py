@@ -6,9 +6,18 @@ import argparse
 from datetime import datetime
 from typing import Any
 
-from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, YEAR, arg_type
+from mlfootprint.bounds import (
+    FLUSH_INTERVAL_S,
+    INTERVAL_S,
+    PORT_OR_ANY,
+    SAMPLES_KEPT,
+    YEAR,
+    arg_type,
+    or_word,
+)
 from mlfootprint.cli._common import add_db_arg, duration_s, iso_time
 from mlfootprint.cli.term import add_verbosity_args
+from mlfootprint.errors import InvalidValueError
 
 __all__ = ["MAX_LABEL_CHARS", "add_run_parser", "label", "parse_tag"]
 
@@ -119,8 +128,8 @@ def add_run_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="how long CMD runs, for the plan (default 1h)",
     )
     parser.add_argument(
-        "--prometheus-port", type=int, default=None, metavar="P",
-        help="serve the run's metrics for Prometheus on 127.0.0.1:P while it runs",
+        "--prometheus-port", type=arg_type(PORT_OR_ANY), default=None, metavar="P",
+        help="serve the run's metrics for Prometheus on 127.0.0.1:P while it runs (0: any free port)",
     )  # fmt: skip
     parser.add_argument(
         "--prometheus-push", default=None, metavar="URL",
@@ -158,13 +167,10 @@ def _when(text: str) -> datetime:
 
 
 def _keep_samples(text: str) -> str:
-    """argparse type for ``--keep-samples``: ``all`` or a whole number of at least 1."""
+    """argparse type for ``--keep-samples``: ``all`` or a whole number in ``bounds.SAMPLES_KEPT``."""
     if text.strip().lower() == "all":
         return "all"
     try:
-        number = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not 'all' or a whole number (e.g. 10000)") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be 'all' or at least 1")
-    return str(number)
+        return str(SAMPLES_KEPT.parse(text, "--keep-samples"))
+    except InvalidValueError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.value!r} {or_word(exc.reason, 'all')}") from None

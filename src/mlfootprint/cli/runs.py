@@ -163,10 +163,14 @@ def _delete(args: argparse.Namespace) -> int:
 def _import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from mlfootprint.errors import StoreError
     from mlfootprint.store import open_store
     from mlfootprint.tracking.saving import read_fallback
 
-    run, samples = read_fallback(Path(args.file))
+    try:
+        run, samples = read_fallback(Path(args.file))
+    except StoreError as exc:  # the file given is not an unsaved run: the user's mistake, nothing stored
+        raise UsageError(str(exc)) from None
     extra = {k: v for k, v in run.extra.items() if k not in ("not_saved", "fallback_path")}
     from dataclasses import replace
 

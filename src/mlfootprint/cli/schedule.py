@@ -14,7 +14,6 @@ from mlfootprint.bounds import DURATION_H, PCT, SEEDS, SLACK_H, arg_type
 from mlfootprint.cli._common import (
     add_format_arg,
     duration_s,
-    finite_float,
     iso_time,
     print_json,
 )
@@ -24,13 +23,6 @@ if TYPE_CHECKING:
     from mlfootprint.intensity.base import SeriesSet
 
 __all__ = ["register"]
-
-
-def _hours(text: str) -> float:
-    value = finite_float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
 
 
 def _add_series_args(parser: argparse.ArgumentParser) -> None:

@@ -6,43 +6,30 @@ import argparse
 import sys
 from typing import Any
 
-from mlfootprint.cli._common import add_db_arg, emit, positive_float, positive_int
+from mlfootprint.bounds import (
+    DURATION_S,
+    EPOCHS,
+    FINETUNE_EPOCHS,
+    ITERATION,
+    ROUNDS,
+    SEEDS,
+    SHARE,
+    TEMPERATURE,
+    THREADS,
+    WEIGHT,
+    WIDTH,
+    arg_type,
+)
+from mlfootprint.cli._common import add_db_arg, emit
 
 __all__ = ["register"]
 
-
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 0.5)") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1 (exclusive), e.g. 0.5")
-    return value
+_share = arg_type(SHARE)
 
 
-def _fractions(text: str) -> tuple[float, ...]:
-    return tuple(_fraction(part) for part in text.split(",") if part.strip())
-
-
-def _nonnegative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def _unit_interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number (e.g. 0.1)") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be between 0 and 1")
-    return value
+def _shares(text: str) -> tuple[float, ...]:
+    """A comma-separated list of shares, each in the range of ``bounds.SHARE``."""
+    return tuple(_share(part) for part in text.split(",") if part.strip())
 
 
 def register(subparsers: Any) -> None:
@@ -66,61 +53,65 @@ def register(subparsers: Any) -> None:
     p.add_argument("--family", choices=["mlp", "cnn"], default="mlp", help="model family (default mlp)")
     p.add_argument(
         "--teacher-width",
-        type=positive_int,
+        type=arg_type(WIDTH),
         metavar="N",
         help="teacher's hidden units (mlp, default 1024; quick 512) or channels (cnn, 64; quick 32)",
     )
     p.add_argument(
         "--student-width",
-        type=_fraction,
+        type=_share,
         metavar="F",
         help="student's width as a fraction of the teacher's (default 0.125)",
     )
     p.add_argument(
-        "--temperature", type=positive_float, metavar="T", help="distillation temperature (default 4)"
+        "--temperature", type=arg_type(TEMPERATURE), metavar="T", help="distillation temperature (default 4)"
     )
     p.add_argument(
         "--alpha",
-        type=_unit_interval,
+        type=arg_type(WEIGHT),
         metavar="A",
         help="weight of the hard-label loss in distillation (default 0.1)",
     )
     p.add_argument(
         "--sparsity",
-        type=_fractions,
+        type=_shares,
         metavar="S[,S...]",
         help="pruning sparsities (default 0.5,0.8,0.9; quick 0.5,0.9)",
     )
-    p.add_argument("--ticket-rounds", type=positive_int, metavar="R", help="IMP rounds (default 4; quick 2)")
+    p.add_argument(
+        "--ticket-rounds", type=arg_type(ROUNDS), metavar="R", help="IMP rounds (default 4; quick 2)"
+    )
     p.add_argument(
         "--ticket-rate",
-        type=_fraction,
+        type=_share,
         metavar="P",
         help="fraction of remaining weights pruned per round (default 0.4; quick 0.5)",
     )
     p.add_argument(
         "--rewind-iteration",
-        type=_nonnegative_int,
+        type=arg_type(ITERATION),
         metavar="K",
         help="iteration the ticket rewinds to (default 20)",
     )
-    p.add_argument("--seeds", type=positive_int, metavar="N", help="repeats (default 3; quick 2)")
-    p.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs (default 30; quick 10)")
+    p.add_argument("--seeds", type=arg_type(SEEDS), metavar="N", help="repeats (default 3; quick 2)")
+    p.add_argument(
+        "--epochs", type=arg_type(EPOCHS), metavar="N", help="training epochs (default 30; quick 10)"
+    )
     p.add_argument(
         "--finetune-epochs",
-        type=_nonnegative_int,
+        type=arg_type(FINETUNE_EPOCHS),
         metavar="N",
         help="fine-tuning epochs after pruning (default 8; quick 3)",
     )
     p.add_argument(
         "--window",
-        type=positive_float,
+        type=arg_type(DURATION_S),
         metavar="SECONDS",
         help="length of each inference measurement window (default 2; quick 0.5)",
     )
     p.add_argument(
         "--inference-rounds",
-        type=positive_int,
+        type=arg_type(ROUNDS),
         metavar="N",
         help="measurement windows per model and mode (default 3; quick 2)",
     )
@@ -130,7 +121,7 @@ def register(subparsers: Any) -> None:
         default="auto",
         help="where to train and measure (default: CUDA when present, else CPU)",
     )
-    p.add_argument("--threads", type=positive_int, metavar="N", help="PyTorch CPU threads (default 1)")
+    p.add_argument("--threads", type=arg_type(THREADS), metavar="N", help="PyTorch CPU threads (default 1)")
     p.add_argument("--region", help="grid region for CO2e (default: world average, said so)")
     p.add_argument(
         "--scope",

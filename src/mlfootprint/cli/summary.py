@@ -115,7 +115,9 @@ def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, emb
 def _summary(args: argparse.Namespace) -> int:
     from mlfootprint.report.totals import group_key, summarise
 
-    group_key(args.by)  # reject a bad --by before opening the ledger
+    group_key(args.by)  # reject a bad --by or --plot before opening the ledger
+    if args.plot:
+        _plot_path(args.plot)
     runs, prices = _runs(args)
     groups, total = summarise(runs, by=args.by, prices=prices)
     embodied = embodied_total(runs)
@@ -156,15 +158,21 @@ def _summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def _plot(runs: list[Any], path_text: str) -> None:
+def _plot_path(path_text: str) -> Any:
     from pathlib import Path
 
     from mlfootprint.errors import InvalidValueError
-    from mlfootprint.report.plots import project_figure
 
     path = Path(path_text)
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise InvalidValueError("--plot", path_text, "must end in .png, .svg or .pdf")
+    return path
+
+
+def _plot(runs: list[Any], path_text: str) -> None:
+    from mlfootprint.report.plots import project_figure
+
+    path = _plot_path(path_text)
     fig = project_figure(runs)
     fig.savefig(path, format=path.suffix[1:].lower())
 

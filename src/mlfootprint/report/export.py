@@ -8,6 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from mlfootprint.embodied_run import embodied_of_run
 from mlfootprint.records import RunRecord
 from mlfootprint.report.totals import Prices, device_hours
 from mlfootprint.units import kg_from_g, kwh_from_j
@@ -19,9 +20,14 @@ BASE_COLUMNS = (
     "energy_kwh", "energy_kwh_low", "energy_kwh_high", "it_energy_kwh",
     "gpu_energy_kwh", "cpu_energy_kwh", "dram_energy_kwh", "other_energy_kwh",
     "co2e_kg", "co2e_kg_low", "co2e_kg_high", "co2e_kg_net",
+    "embodied_co2e_kg", "embodied_co2e_kg_low", "embodied_co2e_kg_high",
+    "embodied_method", "embodied_source", "embodied_obtained",
     "pue", "pue_source", "intensity_kg_per_kwh", "intensity_source", "intensity_resolution",
     "region", "methods", "hostname",
 )  # fmt: skip
+
+
+_EMBODIED = tuple(c for c in BASE_COLUMNS if c.startswith("embodied_"))
 
 
 def _iso(at: Any) -> str | None:
@@ -54,6 +60,7 @@ def run_row(run: RunRecord, prices: Prices | None = None) -> dict[str, Any]:
         "co2e_kg_low": kg_from_g(run.co2e_g_low),
         "co2e_kg_high": kg_from_g(run.co2e_g_high),
         "co2e_kg_net": None if run.co2e_g_net is None else kg_from_g(run.co2e_g_net),
+        **_embodied_columns(run),
         "pue": run.pue,
         "pue_source": run.pue_source,
         "intensity_kg_per_kwh": run.intensity_g_per_kwh / 1000.0,
@@ -68,6 +75,24 @@ def run_row(run: RunRecord, prices: Prices | None = None) -> dict[str, Any]:
     if prices is not None and prices.given:
         row["cost"] = (prices.per_kwh or 0.0) * row["energy_kwh"] + (prices.per_device_hour or 0.0) * dh
     return row
+
+
+def _embodied_columns(run: RunRecord) -> dict[str, Any]:
+    """The run's embodied (manufacturing) CO2e, beside the operational columns and never added into them;
+    every cell empty when the run measured no accelerator."""
+    e = embodied_of_run(run)
+    if e.get("co2e_kg") is None:
+        return dict.fromkeys(_EMBODIED)
+    per_device = [a["source"] for a in e.get("assumptions", ()) if a.get("name") == "embodied_per_device"]
+    return {
+        "embodied_co2e_kg": float(e["co2e_kg"]),
+        "embodied_co2e_kg_low": float(e["co2e_kg_low"]),
+        "embodied_co2e_kg_high": float(e["co2e_kg_high"]),
+        "embodied_method": f"{e['method']}; {e['lifetime_years']:g} years at "
+        f"{100 * e['utilisation_frac']:g} % use",
+        "embodied_source": " | ".join(per_device),
+        "embodied_obtained": e.get("obtained"),
+    }
 
 
 def _columns(rows: Sequence[dict[str, Any]], prices: Prices | None) -> list[str]:

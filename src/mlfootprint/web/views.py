@@ -1,5 +1,8 @@
 """What the dashboard shows, as plain JSON-ready values (pure: runs and samples in, dicts out).
 
+Embodied (manufacturing) CO2e is given beside the operational CO2e under its own keys (``embodied_*``),
+never added into ``co2e_kg``; a run that measured no accelerator has ``embodied_co2e_kg`` None and says why.
+
 Every number is given twice: as a number in display units (``energy_kwh``, ``co2e_kg``, ``power_w``) for
 charts and sorting, and as text written by the same formatter as the reports (``report.fmt``), so the
 dashboard and the HTML report say the same thing. A run's facts, components, phases and assumptions are
@@ -13,11 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timezone
 from typing import Any
 
+from mlfootprint.embodied_run import embodied_of_run, total_embodied_kg
 from mlfootprint.records import RunRecord, Sample
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
 from mlfootprint.report.plots import power_series
 from mlfootprint.report.statement import Statement, TableVersion, statement_from_run
-from mlfootprint.report.totals import Total, device_hours, summarise
+from mlfootprint.report.totals import Total, device_hours, group_key, summarise
 from mlfootprint.units import kg_from_g, kwh_from_j
 
 __all__ = [
@@ -84,6 +88,28 @@ def run_row(run: RunRecord) -> dict[str, Any]:
         "estimated": any(c.is_estimate for c in run.components),
         "region": run.region or run.intensity_zone,
         "metrics": _metrics(run),
+        **_embodied(run),
+    }
+
+
+def _embodied(run: RunRecord) -> dict[str, Any]:
+    """The run's embodied CO2e (its own keys, never in ``co2e_kg``) and how it was obtained."""
+    e = embodied_of_run(run)
+    if e.get("co2e_kg") is None:
+        return {
+            "embodied_co2e_kg": None, "embodied_co2e_kg_low": None, "embodied_co2e_kg_high": None,
+            "embodied_text": "-", "embodied_interval_text": "",
+            "embodied_note": f"not counted: {e.get('reason')}",
+        }  # fmt: skip
+    value, low, high = float(e["co2e_kg"]), float(e["co2e_kg_low"]), float(e["co2e_kg_high"])
+    return {
+        "embodied_co2e_kg": value,
+        "embodied_co2e_kg_low": low,
+        "embodied_co2e_kg_high": high,
+        "embodied_text": fmt_kg(value),
+        "embodied_interval_text": _interval_text(low, high, fmt_kg),
+        "embodied_note": f"{e['method']}; {e['lifetime_years']:g} years at "
+        f"{100 * e['utilisation_frac']:g} % use; {e.get('obtained', '')}",
     }
 
 
@@ -150,8 +176,15 @@ def run_detail(
     return {"run": run_row(run), "statement": statement.to_dict(), "series": _series(run, samples)}
 
 
-def _total_dict(total: Total) -> dict[str, Any]:
+def _total_dict(total: Total, runs: Sequence[RunRecord]) -> dict[str, Any]:
+    """A group's totals; ``runs`` are the group's runs, whose embodied CO2e is summed apart."""
     d = total.to_dict()
+    value, low, high, missing = total_embodied_kg(runs)
+    d["embodied_co2e_kg"], d["embodied_co2e_kg_low"], d["embodied_co2e_kg_high"] = value, low, high
+    d["runs_without_embodied"] = missing
+    none = bool(runs) and missing == len(runs)  # no run of the group measured a GPU: no figure, not 0 g
+    d["embodied_text"] = "-" if none else fmt_kg(value)
+    d["embodied_interval_text"] = "" if none else _interval_text(low, high, fmt_kg)
     d["energy_text"] = fmt_kwh(d["energy_kwh"])
     d["energy_interval_text"] = _interval_text(d["energy_kwh_low"], d["energy_kwh_high"], fmt_kwh)
     d["co2e_text"] = fmt_kg(d["co2e_kg"])
@@ -179,15 +212,24 @@ def runs_over_time(runs: Iterable[RunRecord]) -> dict[str, Any]:
     return out
 
 
+def _grouped(runs: Sequence[RunRecord], by: str) -> dict[str, list[RunRecord]]:
+    key = group_key(by)
+    out: dict[str, list[RunRecord]] = {}
+    for run in runs:
+        out.setdefault(key(run), []).append(run)
+    return out
+
+
 def project_view(runs: Sequence[RunRecord], *, by: str = "name") -> dict[str, Any]:
     """Totals per project (with intervals), the overall total, the chosen breakdown and the time series."""
     projects, overall = summarise(runs, by="project")
     groups, _ = summarise(runs, by=_by(by))
+    by_project, by_group = _grouped(runs, "project"), _grouped(runs, _by(by))
     return {
-        "projects": [_total_dict(t) for t in projects],
-        "total": _total_dict(overall),
+        "projects": [_total_dict(t, by_project.get(t.group, [])) for t in projects],
+        "total": _total_dict(overall, runs),
         "by": by,
-        "breakdown": [_total_dict(t) for t in groups],
+        "breakdown": [_total_dict(t, by_group.get(t.group, [])) for t in groups],
         "over_time": runs_over_time(runs),
         "running": sum(1 for r in runs if r.status == "running"),
     }

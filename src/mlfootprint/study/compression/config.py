@@ -5,6 +5,20 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields
 
+from mlfootprint.bounds import (
+    DURATION_S,
+    EPOCHS,
+    FINETUNE_EPOCHS,
+    ITERATION,
+    ROUNDS,
+    SEEDS,
+    SHARE,
+    TEMPERATURE,
+    THREADS,
+    WEIGHT,
+    WIDTH,
+    Bound,
+)
 from mlfootprint.errors import InvalidValueError
 
 __all__ = ["DEFAULT_WIDTH", "FAMILIES", "FULL", "QUICK", "QUICK_WIDTH", "StudyConfig"]
@@ -66,34 +80,16 @@ class StudyConfig:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise InvalidValueError("--family", self.family, f"must be one of {', '.join(FAMILIES)}")
-        if self.teacher_width is not None and self.teacher_width < 1:
-            raise InvalidValueError("--teacher-width", self.teacher_width, "must be at least 1")
-        positive_ints = ("seeds", "epochs", "batch_size", "ticket_rounds", "inference_rounds")
-        for name in positive_ints:
+        for name, bound in _BOUNDS:
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise InvalidValueError(_option(name), value, "must be a whole number of at least 1")
-        for name in ("finetune_epochs", "rewind_iteration"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 0:
-                raise InvalidValueError(_option(name), value, "must be a whole number of at least 0")
-        if self.threads is not None and self.threads < 1:
-            raise InvalidValueError("--threads", self.threads, "must be at least 1")
-        for name in ("learning_rate", "temperature", "inference_window_s"):
-            value = getattr(self, name)
-            if not (math.isfinite(value) and value > 0):
-                raise InvalidValueError(_option(name), value, "must be a positive number")
-        for name in ("student_width", "ticket_rate"):
-            value = getattr(self, name)
-            if not (0 < value < 1):
-                raise InvalidValueError(_option(name), value, "must be between 0 and 1 (exclusive)")
-        if not 0 <= self.alpha <= 1:
-            raise InvalidValueError("--alpha", self.alpha, "must be between 0 and 1")
+            if not (value is None and name in ("teacher_width", "threads")):  # None: the default
+                _check(bound, value, _option(name))
+        if not (math.isfinite(self.learning_rate) and self.learning_rate > 0):
+            raise InvalidValueError("learning_rate", self.learning_rate, "must be a positive number")
         if not self.sparsities:
             raise InvalidValueError("--sparsity", "", "needs at least one sparsity, e.g. 0.5")
         for s in self.sparsities:
-            if not 0 < s < 1:
-                raise InvalidValueError("--sparsity", s, "must be between 0 and 1 (exclusive), e.g. 0.5")
+            _check(SHARE, s, "--sparsity")
         if len(set(self.sparsities)) != len(self.sparsities):
             raise InvalidValueError("--sparsity", self.sparsities, "lists a sparsity twice")
         if self.device not in ("auto", "cpu", "cuda"):
@@ -116,6 +112,28 @@ class StudyConfig:
 
 def _option(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+#: a mini-batch of digits (the training set has about 1,400)
+BATCH = Bound(quantity="batch size", unit="", low=1, high=1_000_000, integer=True)
+#: each setting's range: the bound its command-line option has (``mlfootprint.bounds``)
+_BOUNDS = (
+    ("teacher_width", WIDTH), ("student_width", SHARE), ("seeds", SEEDS), ("epochs", EPOCHS),
+    ("finetune_epochs", FINETUNE_EPOCHS), ("batch_size", BATCH), ("temperature", TEMPERATURE),
+    ("alpha", WEIGHT), ("ticket_rounds", ROUNDS), ("ticket_rate", SHARE),
+    ("rewind_iteration", ITERATION), ("inference_window_s", DURATION_S), ("inference_rounds", ROUNDS),
+    ("threads", THREADS),
+)  # fmt: skip
+
+
+def _check(bound: Bound, value: object, option: str) -> None:
+    """``InvalidValueError`` naming ``option`` when ``value`` is outside ``bound`` (or not a whole number
+    where one is needed: a float of epochs would reach ``range``)."""
+    if bound.integer and (isinstance(value, bool) or not isinstance(value, int)):
+        raise InvalidValueError(option, value, "is not a whole number")
+    reason = bound.problem(value) if isinstance(value, (int, float)) else "is not a number"
+    if reason is not None:
+        raise InvalidValueError(option, value, reason)
 
 
 #: the full study (docs/compression.md)

@@ -205,6 +205,8 @@
         cell(tr, r.duration_text, "num");
         cell(tr, r.energy_text + (r.estimated ? " *" : ""), "num energy", "interval " + r.energy_interval_text + (r.estimated ? "; * includes estimated components" : "")).dataset.kwh = r.energy_kwh;
         cell(tr, r.co2e_text, "num co2e", "interval " + r.co2e_interval_text);
+        cell(tr, r.embodied_text, "num embodied",
+          (r.embodied_interval_text ? "interval " + r.embodied_interval_text + "; " : "") + r.embodied_note);
         cell(tr, r.per_hour_text, "num");
         cell(tr, r.per_device_hour_text, "num");
         return tr;
@@ -249,6 +251,9 @@
       document.getElementById("energy-interval").textContent = r.energy_interval_text;
       document.getElementById("co2e").textContent = r.co2e_text;
       document.getElementById("co2e-interval").textContent = r.co2e_interval_text;
+      document.getElementById("embodied").textContent = r.embodied_text;
+      document.getElementById("embodied-interval").textContent = r.embodied_interval_text;
+      document.getElementById("embodied-note").textContent = r.embodied_note;
       document.getElementById("duration").textContent = r.duration_text;
       const badge = document.getElementById("status");
       badge.textContent = r.status;
