@@ -1,0 +1,212 @@
+"""Project totals added up by the database: one ``GROUP BY`` instead of every run built in Python.
+
+For each group of runs (project, name, UTC start day, job or a tag's value) the ledger sums the
+operational figures, the embodied figures stored in ``extra_json`` under ``"embodied"``, the GPU
+device-hours of runs that stored no embodied figure (by component source, for the caller to price),
+and the whole-run work row (FLOPs; samples, tokens and requests with the energy and CO2e of the runs
+that counted them). The conventions are those of ``mlfootprint.report.totals``.
+
+The database vouches for a row only when every cell these sums read is well formed (finite non-negative
+numbers, the run's text columns, its times, JSON objects in its tags and extra cells, its components and
+work rows). The others (a tampered row; on PostgreSQL, extra JSON holding NaN) come back as ids, for the
+caller to build as runs: the malformed ones are then skipped with the same warning as everywhere else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlfootprint.bounds import INTENSITY_G_PER_KWH, PUE
+from mlfootprint.errors import InvalidValueError
+from mlfootprint.serialize import RUN_STATUSES
+from mlfootprint.store.dialect import Dialect
+from mlfootprint.sums import WORK_UNITS, GroupSums, UnitSums
+
+__all__ = ["GROUPINGS", "GroupSumsResult", "group_sums"]
+
+GROUPINGS = ("project", "name", "day", "job", "tag:KEY")
+
+#: (sums of the rows the database vouched for, one per group; ids of the rows it could not vouch for)
+GroupSumsResult = tuple[list[GroupSums], list[str]]
+
+
+def _widen(low: str, point: str, op: str) -> str:
+    return f"CASE WHEN {low} {op} {point} THEN {low} ELSE {point} END"
+
+
+def _group_expr(d: Dialect, by: str | None, tags: str) -> tuple[str, list[Any]]:
+    """The SQL expression of a run's group (with its parameters)."""
+    if by is None:
+        return "'all runs'", []
+    if by == "project":
+        return "runs.project", []
+    if by == "name":
+        return "CASE WHEN runs.name = '' THEN runs.id ELSE runs.name END", []
+    if by == "job":  # a job's ranks together; a run outside any job is its own group
+        return "CASE WHEN runs.job_id IS NULL OR runs.job_id = '' THEN runs.id ELSE runs.job_id END", []
+    if by == "day":
+        return d.utc_day("runs.started_at"), []
+    if by.startswith("tag:") and len(by) > 4:
+        key = by[4:]
+        return f"COALESCE({d.json_text(tags)}, ?)", [key, f"({key} not set)"]
+    raise InvalidValueError("--by", by, f"must be one of {', '.join(GROUPINGS)}")
+
+
+def _nonnegative(d: Dialect, column: str) -> str:
+    return f"({d.is_number(column)} AND {column} >= 0)"
+
+
+def _run_ok(d: Dialect, tags: str, extra: str) -> str:
+    """True when every cell of the ``runs`` row that a reader checks is well formed (see ``store.rows``)."""
+    texts = ("id", "project", "name", "pue_source", "intensity_source", "intensity_resolution", "hostname")
+    numbers = ("duration_s", "it_energy_j", "energy_j", "energy_j_low", "energy_j_high", "co2e_g")
+    numbers += ("co2e_g_low", "co2e_g_high")
+    statuses = ", ".join(f"'{s}'" for s in RUN_STATUSES)
+    checks = [f"runs.status IN ({statuses})", d.is_text("runs.scope"), d.is_time("runs.started_at")]
+    checks += [d.is_text(f"runs.{c}") for c in texts]
+    checks += [_nonnegative(d, f"runs.{c}") for c in numbers]
+    checks += [f"(runs.{c} IS NULL OR {d.is_time(f'runs.{c}')})" for c in ("ended_at", "heartbeat_at")]
+    checks += [
+        f"(runs.co2e_g_net IS NULL OR {d.is_number('runs.co2e_g_net')})",
+        f"({d.is_number('runs.pue')} AND runs.pue BETWEEN {PUE.low!r} AND {PUE.high!r})",
+        f"({d.is_number('runs.intensity_g_per_kwh')} AND runs.intensity_g_per_kwh "
+        f"BETWEEN {INTENSITY_G_PER_KWH.low!r} AND {INTENSITY_G_PER_KWH.high!r})",
+        f"({d.is_number('runs.flush_interval_s')} AND runs.flush_interval_s > 0)",
+        f"(runs.job_id IS NULL OR {d.is_text('runs.job_id')})",
+        f"{tags} IS NOT NULL",
+        f"{extra} IS NOT NULL",
+    ]
+    return " AND ".join(checks)
+
+
+def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, list[Any]]:
+    tags, extra = d.json_doc("runs.tags_json"), d.json_doc("runs.extra_json")
+    group, params = _group_expr(d, by, tags)
+    component_ok = " AND ".join(
+        [d.is_text(c) for c in ("meter_id", "component", "source", "method")]
+        + [_nonnegative(d, c) for c in ("energy_j", "energy_j_low", "energy_j_high")]
+    )
+    work_ok = " AND ".join(
+        [d.is_text("phase"), f"(flops_method IS NULL OR {d.is_text('flops_method')})"]
+        + [f"(flops IS NULL OR {_nonnegative(d, 'flops')})"]
+        + [_nonnegative(d, c) for c in WORK_UNITS]
+    )
+    where = ""
+    if project is not None:
+        where = "WHERE runs.project = ?"
+    path = d.json_path("embodied")
+    value, low, high = (d.json_path("embodied", k) for k in ("co2e_kg", "co2e_kg_low", "co2e_kg_high"))
+    sql = (
+        "WITH c AS (SELECT run_id, SUM(CASE WHEN component = 'gpu' THEN 1 ELSE 0 END) AS gpus, "
+        f"SUM(CASE WHEN {component_ok} THEN 0 ELSE 1 END) AS bad FROM components GROUP BY run_id), "
+        f"wb AS (SELECT run_id, SUM(CASE WHEN {work_ok} THEN 0 ELSE 1 END) AS bad FROM work GROUP BY run_id), "
+        f"r AS (SELECT runs.id, {group} AS grp, runs.duration_s, runs.energy_j, runs.energy_j_low, "
+        "runs.energy_j_high, runs.co2e_g, runs.co2e_g_low, runs.co2e_g_high, runs.co2e_g_net, "
+        f"COALESCE(c.gpus, 0) AS gpus, w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, "
+        f"CASE WHEN {_run_ok(d, tags, extra)} AND COALESCE(c.bad, 0) = 0 AND COALESCE(wb.bad, 0) = 0 "
+        "THEN 1 ELSE 0 END AS ok "
+        "FROM runs LEFT JOIN c ON c.run_id = runs.id LEFT JOIN wb ON wb.run_id = runs.id "
+        f"LEFT JOIN work w ON w.run_id = runs.id AND w.phase = '' {where}), "
+        f"e AS (SELECT r.*, {d.json_kind('extra')} AS ek, {d.json_kind('extra')} AS vk, "
+        f"{d.json_number('extra')} AS ev, {d.json_number('extra')} AS el, {d.json_number('extra')} AS eh "
+        "FROM r), "
+        "f AS (SELECT e.*, CASE WHEN ek = 'object' AND vk IS NOT NULL THEN 1 ELSE 0 END AS stored FROM e), "
+        "v AS (SELECT f.*, CASE WHEN ok = 1 AND (stored = 0 OR vk = 'null' OR (ev IS NOT NULL "
+        "AND el IS NOT NULL AND eh IS NOT NULL)) THEN 1 ELSE 0 END AS vouched FROM f) "
+    )
+    # the parameters in the order their placeholders appear: group, project, then the JSON paths
+    ordered = [*params, *([] if project is None else [project])]
+    return sql, [*ordered, path, value, value, value, low, low, high, high]
+
+
+def _in(column: str) -> str:
+    """``column`` of a vouched row, NULL otherwise (the sums add up the vouched rows only)."""
+    return f"CASE WHEN vouched = 1 THEN {column} END"
+
+
+def _unit_columns(unit: str) -> list[str]:
+    counted = f"vouched = 1 AND {unit} > 0"
+    return [
+        f"SUM(CASE WHEN {counted} THEN {unit} END)",
+        f"SUM(CASE WHEN {counted} THEN energy_j END)",
+        f"SUM(CASE WHEN {counted} THEN co2e_g END)",
+        f"SUM(CASE WHEN {counted} THEN 1 ELSE 0 END)",
+    ]
+
+
+_COLUMNS = [
+    "grp",
+    "SUM(vouched)",
+    f"SUM({_in('duration_s')})",
+    f"SUM({_in('duration_s * gpus')}) / 3600.0",
+    *(f"SUM({_in(c)})" for c in ("energy_j", _widen("energy_j_low", "energy_j", "<"))),
+    f"SUM({_in(_widen('energy_j_high', 'energy_j', '>'))})",
+    f"SUM({_in('co2e_g')})",
+    f"SUM({_in(_widen('co2e_g_low', 'co2e_g', '<'))})",
+    f"SUM({_in(_widen('co2e_g_high', 'co2e_g', '>'))})",
+    f"SUM({_in('co2e_g_net')})",
+    "SUM(CASE WHEN vouched = 1 AND co2e_g_net IS NULL THEN 1 ELSE 0 END)",
+    "SUM(CASE WHEN vouched = 1 AND stored = 1 THEN ev END)",
+    f"SUM(CASE WHEN vouched = 1 AND stored = 1 THEN {_widen('el', 'ev', '<')} END)",
+    f"SUM(CASE WHEN vouched = 1 AND stored = 1 THEN {_widen('eh', 'ev', '>')} END)",
+    "SUM(CASE WHEN vouched = 1 AND ((stored = 1 AND ev IS NULL) OR (stored = 0 AND gpus = 0)) "
+    "THEN 1 ELSE 0 END)",
+    f"SUM({_in('flops')})",
+    f"COUNT({_in('flops')})",
+    *(column for unit in WORK_UNITS for column in _unit_columns(unit)),
+    "SUM(CASE WHEN vouched = 1 AND stored = 0 AND gpus > 0 THEN 1 ELSE 0 END)",
+    "SUM(1 - vouched)",
+]
+
+
+def _f(x: Any) -> float:
+    return float(x or 0.0)
+
+
+def _units(row: tuple[Any, ...], start: int) -> dict[str, UnitSums]:
+    out = {}
+    for i, unit in enumerate(WORK_UNITS):
+        a, e, c, n = row[start + 4 * i : start + 4 * i + 4]
+        out[unit] = UnitSums(amount=_f(a), energy_j=_f(e), co2e_g=_f(c), runs=int(n or 0))
+    return out
+
+
+def group_sums(q: Any, d: Dialect, *, project: str | None, by: str | None) -> GroupSumsResult:
+    """The sums per group (sorted by group) of the runs the database vouches for, and the others' ids.
+
+    ``q(sql, params)`` runs a query (inside the caller's read transaction).
+
+    Raises:
+        InvalidValueError: ``by`` is not project, name, day, job or tag:KEY.
+    """
+    with_sql, params = _sums_sql(d, by, project)
+    rows = q(f"{with_sql} SELECT {', '.join(_COLUMNS)} FROM v GROUP BY grp", params)
+    sums: dict[str, GroupSums] = {}
+    need_hours = unsure = 0
+    for row in rows:
+        need_hours += int(row[-2] or 0)
+        unsure += int(row[-1] or 0)
+        if not row[1]:
+            continue  # a group of rows none of which the database vouches for
+        group = str(row[0])
+        sums[group] = GroupSums(
+            group=group, runs=int(row[1]), duration_s=_f(row[2]), device_hours=_f(row[3]),
+            energy_j=_f(row[4]), energy_j_low=_f(row[5]), energy_j_high=_f(row[6]), co2e_g=_f(row[7]),
+            co2e_g_low=_f(row[8]), co2e_g_high=_f(row[9]), co2e_g_net=_f(row[10]),
+            runs_without_net=int(row[11] or 0), embodied_kg=_f(row[12]), embodied_kg_low=_f(row[13]),
+            embodied_kg_high=_f(row[14]), runs_without_embodied=int(row[15] or 0), flops=_f(row[16]),
+            runs_with_flops=int(row[17] or 0), **_units(row, 18),
+        )  # fmt: skip
+    if need_hours:
+        hours: dict[str, list[tuple[str, float]]] = {}
+        for group, source, duration_s in q(
+            f"{with_sql} SELECT grp, cc.source, SUM(v.duration_s) FROM v JOIN components cc "
+            "ON cc.run_id = v.id AND cc.component = 'gpu' WHERE vouched = 1 AND stored = 0 "
+            "GROUP BY grp, cc.source",
+            params,
+        ):
+            hours.setdefault(str(group), []).append((str(source), _f(duration_s) / 3600.0))
+        for group, by_source in hours.items():
+            sums[group] = GroupSums(group=group, gpu_hours_unstored=tuple(sorted(by_source))).plus(sums[group])
+    ids = [str(r[0]) for r in q(f"{with_sql} SELECT id FROM v WHERE vouched = 0", params)] if unsure else []
+    return [sums[g] for g in sorted(sums)], ids
