@@ -14,6 +14,7 @@ caller to build as runs: the malformed ones are then skipped with the same warni
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mlfootprint.bounds import INTENSITY_G_PER_KWH, PUE
@@ -98,11 +99,14 @@ def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, lis
     value, low, high = (d.json_path("embodied", k) for k in ("co2e_kg", "co2e_kg_low", "co2e_kg_high"))
     sql = (
         "WITH c AS (SELECT run_id, SUM(CASE WHEN component = 'gpu' THEN 1 ELSE 0 END) AS gpus, "
+        "MIN(CASE WHEN component = 'gpu' THEN source END) AS gpu_source, "
+        "COUNT(DISTINCT CASE WHEN component = 'gpu' THEN source END) AS gpu_sources, "
         f"SUM(CASE WHEN {component_ok} THEN 0 ELSE 1 END) AS bad FROM components GROUP BY run_id), "
         f"wb AS (SELECT run_id, SUM(CASE WHEN {work_ok} THEN 0 ELSE 1 END) AS bad FROM work GROUP BY run_id), "
-        f"r AS (SELECT runs.id, {group} AS grp, runs.duration_s, runs.energy_j, runs.energy_j_low, "
+        f"r AS MATERIALIZED (SELECT runs.id, {group} AS grp, runs.duration_s, runs.energy_j, runs.energy_j_low, "
         "runs.energy_j_high, runs.co2e_g, runs.co2e_g_low, runs.co2e_g_high, runs.co2e_g_net, "
-        f"COALESCE(c.gpus, 0) AS gpus, w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, "
+        "COALESCE(c.gpus, 0) AS gpus, c.gpu_source, COALESCE(c.gpu_sources, 0) AS gpu_sources, "
+        f"w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, "
         f"CASE WHEN {_run_ok(d, tags, extra)} AND COALESCE(c.bad, 0) = 0 AND COALESCE(wb.bad, 0) = 0 "
         "THEN 1 ELSE 0 END AS ok "
         "FROM runs LEFT JOIN c ON c.run_id = runs.id LEFT JOIN wb ON wb.run_id = runs.id "
@@ -111,8 +115,11 @@ def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, lis
         f"{d.json_number('extra')} AS ev, {d.json_number('extra')} AS el, {d.json_number('extra')} AS eh "
         "FROM r), "
         "f AS (SELECT e.*, CASE WHEN ek = 'object' AND vk IS NOT NULL THEN 1 ELSE 0 END AS stored FROM e), "
-        "v AS (SELECT f.*, CASE WHEN ok = 1 AND (stored = 0 OR vk = 'null' OR (ev IS NOT NULL "
-        "AND el IS NOT NULL AND eh IS NOT NULL)) THEN 1 ELSE 0 END AS vouched FROM f) "
+        "g AS (SELECT f.*, CASE WHEN ok = 1 AND (stored = 0 OR vk = 'null' OR (ev IS NOT NULL "
+        "AND el IS NOT NULL AND eh IS NOT NULL)) THEN 1 ELSE 0 END AS vouched FROM f), "
+        # the GPU source of a vouched run without a stored embodied figure whose GPUs share one source
+        "v AS MATERIALIZED (SELECT g.*, CASE WHEN vouched = 1 AND stored = 0 AND gpu_sources = 1 "
+        "THEN gpu_source END AS hours_source FROM g) "
     )
     # the parameters in the order their placeholders appear: group, project, then the JSON paths
     ordered = [*params, *([] if project is None else [project])]
@@ -136,6 +143,8 @@ def _unit_columns(unit: str) -> list[str]:
 
 _COLUMNS = [
     "grp",
+    "hours_source",
+    "SUM(CASE WHEN hours_source IS NOT NULL THEN duration_s * gpus END) / 3600.0",
     "SUM(vouched)",
     f"SUM({_in('duration_s')})",
     f"SUM({_in('duration_s * gpus')}) / 3600.0",
@@ -154,7 +163,7 @@ _COLUMNS = [
     f"SUM({_in('flops')})",
     f"COUNT({_in('flops')})",
     *(column for unit in WORK_UNITS for column in _unit_columns(unit)),
-    "SUM(CASE WHEN vouched = 1 AND stored = 0 AND gpus > 0 THEN 1 ELSE 0 END)",
+    "SUM(CASE WHEN vouched = 1 AND stored = 0 AND gpu_sources > 1 THEN 1 ELSE 0 END)",
     "SUM(1 - vouched)",
 ]
 
@@ -163,7 +172,7 @@ def _f(x: Any) -> float:
     return float(x or 0.0)
 
 
-def _units(row: tuple[Any, ...], start: int) -> dict[str, UnitSums]:
+def _units(row: Sequence[Any], start: int) -> dict[str, UnitSums]:
     out = {}
     for i, unit in enumerate(WORK_UNITS):
         a, e, c, n = row[start + 4 * i : start + 4 * i + 4]
@@ -180,33 +189,38 @@ def group_sums(q: Any, d: Dialect, *, project: str | None, by: str | None) -> Gr
         InvalidValueError: ``by`` is not project, name, day, job or tag:KEY.
     """
     with_sql, params = _sums_sql(d, by, project)
-    rows = q(f"{with_sql} SELECT {', '.join(_COLUMNS)} FROM v GROUP BY grp", params)
-    sums: dict[str, GroupSums] = {}
-    need_hours = unsure = 0
+    rows = q(f"{with_sql} SELECT {', '.join(_COLUMNS)} FROM v GROUP BY grp, hours_source", params)
+    parts: list[GroupSums] = []
+    mixed = unsure = 0
     for row in rows:
-        need_hours += int(row[-2] or 0)
+        mixed += int(row[-2] or 0)
         unsure += int(row[-1] or 0)
-        if not row[1]:
-            continue  # a group of rows none of which the database vouches for
-        group = str(row[0])
-        sums[group] = GroupSums(
-            group=group, runs=int(row[1]), duration_s=_f(row[2]), device_hours=_f(row[3]),
-            energy_j=_f(row[4]), energy_j_low=_f(row[5]), energy_j_high=_f(row[6]), co2e_g=_f(row[7]),
-            co2e_g_low=_f(row[8]), co2e_g_high=_f(row[9]), co2e_g_net=_f(row[10]),
-            runs_without_net=int(row[11] or 0), embodied_kg=_f(row[12]), embodied_kg_low=_f(row[13]),
-            embodied_kg_high=_f(row[14]), runs_without_embodied=int(row[15] or 0), flops=_f(row[16]),
-            runs_with_flops=int(row[17] or 0), **_units(row, 18),
-        )  # fmt: skip
-    if need_hours:
-        hours: dict[str, list[tuple[str, float]]] = {}
+        hours = () if row[1] is None else ((str(row[1]), _f(row[2])),)
+        n = int(row[3] or 0)
+        if n:  # a part of a group none of whose rows the database vouches for counts nothing
+            parts.append(_sums_of_row(str(row[0]), n, hours, row[4:]))
+    if mixed:  # runs with GPUs of several sources: their device-hours by source
         for group, source, duration_s in q(
             f"{with_sql} SELECT grp, cc.source, SUM(v.duration_s) FROM v JOIN components cc "
             "ON cc.run_id = v.id AND cc.component = 'gpu' WHERE vouched = 1 AND stored = 0 "
-            "GROUP BY grp, cc.source",
+            "AND gpu_sources > 1 GROUP BY grp, cc.source",
             params,
         ):
-            hours.setdefault(str(group), []).append((str(source), _f(duration_s) / 3600.0))
-        for group, by_source in hours.items():
-            sums[group] = GroupSums(group=group, gpu_hours_unstored=tuple(sorted(by_source))).plus(sums[group])
+            parts.append(GroupSums(group=str(group), gpu_hours_unstored=((str(source), _f(duration_s) / 3600.0),)))
     ids = [str(r[0]) for r in q(f"{with_sql} SELECT id FROM v WHERE vouched = 0", params)] if unsure else []
+    sums: dict[str, GroupSums] = {}
+    for part in parts:
+        sums[part.group] = sums[part.group].plus(part) if part.group in sums else part
     return [sums[g] for g in sorted(sums)], ids
+
+
+def _sums_of_row(group: str, runs: int, hours: tuple[tuple[str, float], ...], row: Sequence[Any]) -> GroupSums:
+    """The ``GroupSums`` of one result row (the columns after group, source, hours and count)."""
+    return GroupSums(
+        group=group, runs=runs, duration_s=_f(row[0]), device_hours=_f(row[1]), energy_j=_f(row[2]),
+        energy_j_low=_f(row[3]), energy_j_high=_f(row[4]), co2e_g=_f(row[5]), co2e_g_low=_f(row[6]),
+        co2e_g_high=_f(row[7]), co2e_g_net=_f(row[8]), runs_without_net=int(row[9] or 0),
+        embodied_kg=_f(row[10]), embodied_kg_low=_f(row[11]), embodied_kg_high=_f(row[12]),
+        runs_without_embodied=int(row[13] or 0), flops=_f(row[14]), runs_with_flops=int(row[15] or 0),
+        gpu_hours_unstored=hours, **_units(row, 16),
+    )  # fmt: skip
