@@ -8,9 +8,9 @@ those of ``report.totals``: intervals sum each run's bounds widened to include i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
-__all__ = ["GroupSums", "UnitSums", "WORK_UNITS"]
+__all__ = ["WORK_UNITS", "GroupSums", "UnitSums"]
 
 #: the work units counted per run (``work`` table columns), in the order summary prints them
 WORK_UNITS = ("samples", "tokens", "requests")
@@ -70,18 +70,30 @@ class GroupSums:
 
     def plus(self, other: GroupSums, *, group: str | None = None) -> GroupSums:
         """Field-wise sum (named ``group``, else this one's name)."""
-        values: dict[str, object] = {}
-        for f in fields(self):
-            a, b = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "group":
-                values[f.name] = self.group if group is None else group
-            elif f.name == "gpu_hours_unstored":
-                hours: dict[str, float] = dict(a)
-                for source, h in b:
-                    hours[source] = hours.get(source, 0.0) + h
-                values[f.name] = tuple(sorted(hours.items()))
-            elif isinstance(a, UnitSums):
-                values[f.name] = a.plus(b)
-            else:
-                values[f.name] = a + b
-        return GroupSums(**values)  # type: ignore[arg-type]
+        hours = dict(self.gpu_hours_unstored)
+        for source, h in other.gpu_hours_unstored:
+            hours[source] = hours.get(source, 0.0) + h
+        return GroupSums(
+            group=self.group if group is None else group,
+            runs=self.runs + other.runs,
+            duration_s=self.duration_s + other.duration_s,
+            device_hours=self.device_hours + other.device_hours,
+            energy_j=self.energy_j + other.energy_j,
+            energy_j_low=self.energy_j_low + other.energy_j_low,
+            energy_j_high=self.energy_j_high + other.energy_j_high,
+            co2e_g=self.co2e_g + other.co2e_g,
+            co2e_g_low=self.co2e_g_low + other.co2e_g_low,
+            co2e_g_high=self.co2e_g_high + other.co2e_g_high,
+            co2e_g_net=self.co2e_g_net + other.co2e_g_net,
+            runs_without_net=self.runs_without_net + other.runs_without_net,
+            embodied_kg=self.embodied_kg + other.embodied_kg,
+            embodied_kg_low=self.embodied_kg_low + other.embodied_kg_low,
+            embodied_kg_high=self.embodied_kg_high + other.embodied_kg_high,
+            runs_without_embodied=self.runs_without_embodied + other.runs_without_embodied,
+            gpu_hours_unstored=tuple(sorted(hours.items())),
+            flops=self.flops + other.flops,
+            runs_with_flops=self.runs_with_flops + other.runs_with_flops,
+            samples=self.samples.plus(other.samples),
+            tokens=self.tokens.plus(other.tokens),
+            requests=self.requests.plus(other.requests),
+        )

@@ -106,15 +106,14 @@ def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, emb
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from mlfootprint.report.totals import (
-        Prices,
+    from mlfootprint.report.group_totals import (
         embodied_of_sums,
-        group_key,
         merge_sums,
         sums_of_runs,
         totals_from_sums,
         work_of_sums,
     )
+    from mlfootprint.report.totals import Prices, group_key
     from mlfootprint.store import open_store
 
     group_key(args.by)  # reject a bad --by before opening the ledger

@@ -202,7 +202,8 @@ class SQLiteDialect:
 
     def json_doc(self, column: str) -> str:
         """The cell as a JSON object, NULL when it is not valid JSON or not an object."""
-        return f"CASE WHEN json_valid({column}) THEN CASE WHEN json_type({column}) = 'object' THEN {column} END END"
+        is_object = f"CASE WHEN json_type({column}) = 'object' THEN {column} END"
+        return f"CASE WHEN json_valid({column}) THEN {is_object} END"
 
     def json_kind(self, doc: str) -> str:
         """The kind of the value at the path ``?`` in ``doc`` (``'null'``, ``'object'``...; NULL: absent)."""

@@ -60,8 +60,8 @@ def _nonnegative(d: Dialect, column: str) -> str:
 def _run_ok(d: Dialect, tags: str, extra: str) -> str:
     """True when every cell of the ``runs`` row that a reader checks is well formed (see ``store.rows``)."""
     texts = ("id", "project", "name", "pue_source", "intensity_source", "intensity_resolution", "hostname")
-    numbers = ("duration_s", "it_energy_j", "energy_j", "energy_j_low", "energy_j_high", "co2e_g")
-    numbers += ("co2e_g_low", "co2e_g_high")
+    numbers: tuple[str, ...] = ("duration_s", "it_energy_j", "energy_j", "energy_j_low", "energy_j_high")
+    numbers += ("co2e_g", "co2e_g_low", "co2e_g_high")
     statuses = ", ".join(f"'{s}'" for s in RUN_STATUSES)
     checks = [f"runs.status IN ({statuses})", d.is_text("runs.scope"), d.is_time("runs.started_at")]
     checks += [d.is_text(f"runs.{c}") for c in texts]
@@ -95,35 +95,38 @@ def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, lis
     where = ""
     if project is not None:
         where = "WHERE runs.project = ?"
-    path = d.json_path("embodied")
-    value, low, high = (d.json_path("embodied", k) for k in ("co2e_kg", "co2e_kg_low", "co2e_kg_high"))
-    sql = (
-        "WITH c AS (SELECT run_id, SUM(CASE WHEN component = 'gpu' THEN 1 ELSE 0 END) AS gpus, "
-        "MIN(CASE WHEN component = 'gpu' THEN source END) AS gpu_source, "
-        "COUNT(DISTINCT CASE WHEN component = 'gpu' THEN source END) AS gpu_sources, "
-        f"SUM(CASE WHEN {component_ok} THEN 0 ELSE 1 END) AS bad FROM components GROUP BY run_id), "
-        f"wb AS (SELECT run_id, SUM(CASE WHEN {work_ok} THEN 0 ELSE 1 END) AS bad FROM work GROUP BY run_id), "
-        f"r AS MATERIALIZED (SELECT runs.id, {group} AS grp, runs.duration_s, runs.energy_j, runs.energy_j_low, "
-        "runs.energy_j_high, runs.co2e_g, runs.co2e_g_low, runs.co2e_g_high, runs.co2e_g_net, "
-        "COALESCE(c.gpus, 0) AS gpus, c.gpu_source, COALESCE(c.gpu_sources, 0) AS gpu_sources, "
-        f"w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, "
-        f"CASE WHEN {_run_ok(d, tags, extra)} AND COALESCE(c.bad, 0) = 0 AND COALESCE(wb.bad, 0) = 0 "
-        "THEN 1 ELSE 0 END AS ok "
+    gpu = "CASE WHEN component = 'gpu' THEN"
+    ctes = [
+        # per run: its GPUs, their component source (and how many different ones), malformed rows
+        f"c AS (SELECT run_id, SUM({gpu} 1 ELSE 0 END) AS gpus, MIN({gpu} source END) AS gpu_source, "
+        f"COUNT(DISTINCT {gpu} source END) AS gpu_sources, SUM(CASE WHEN {component_ok} THEN 0 ELSE 1 END) "
+        "AS bad FROM components GROUP BY run_id)",
+        f"wb AS (SELECT run_id, SUM(CASE WHEN {work_ok} THEN 0 ELSE 1 END) AS bad FROM work GROUP BY run_id)",
+        # materialised: each row's JSON and checks are worked out once, not once per use
+        f"r AS MATERIALIZED (SELECT runs.id, {group} AS grp, runs.duration_s, runs.energy_j, "
+        "runs.energy_j_low, runs.energy_j_high, runs.co2e_g, runs.co2e_g_low, runs.co2e_g_high, "
+        "runs.co2e_g_net, COALESCE(c.gpus, 0) AS gpus, c.gpu_source, "
+        "COALESCE(c.gpu_sources, 0) AS gpu_sources, "
+        f"w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, CASE WHEN {_run_ok(d, tags, extra)} "
+        "AND COALESCE(c.bad, 0) = 0 AND COALESCE(wb.bad, 0) = 0 THEN 1 ELSE 0 END AS ok "
         "FROM runs LEFT JOIN c ON c.run_id = runs.id LEFT JOIN wb ON wb.run_id = runs.id "
-        f"LEFT JOIN work w ON w.run_id = runs.id AND w.phase = '' {where}), "
+        f"LEFT JOIN work w ON w.run_id = runs.id AND w.phase = '' {where})",
+        # the stored embodied figure: kinds of extra.embodied and of its co2e_kg, its three numbers
         f"e AS (SELECT r.*, {d.json_kind('extra')} AS ek, {d.json_kind('extra')} AS vk, "
         f"{d.json_number('extra')} AS ev, {d.json_number('extra')} AS el, {d.json_number('extra')} AS eh "
-        "FROM r), "
-        "f AS (SELECT e.*, CASE WHEN ek = 'object' AND vk IS NOT NULL THEN 1 ELSE 0 END AS stored FROM e), "
+        "FROM r)",
+        "f AS (SELECT e.*, CASE WHEN ek = 'object' AND vk IS NOT NULL THEN 1 ELSE 0 END AS stored FROM e)",
         "g AS (SELECT f.*, CASE WHEN ok = 1 AND (stored = 0 OR vk = 'null' OR (ev IS NOT NULL "
-        "AND el IS NOT NULL AND eh IS NOT NULL)) THEN 1 ELSE 0 END AS vouched FROM f), "
+        "AND el IS NOT NULL AND eh IS NOT NULL)) THEN 1 ELSE 0 END AS vouched FROM f)",
         # the GPU source of a vouched run without a stored embodied figure whose GPUs share one source
         "v AS MATERIALIZED (SELECT g.*, CASE WHEN vouched = 1 AND stored = 0 AND gpu_sources = 1 "
-        "THEN gpu_source END AS hours_source FROM g) "
-    )
+        "THEN gpu_source END AS hours_source FROM g)",
+    ]
     # the parameters in the order their placeholders appear: group, project, then the JSON paths
+    path = d.json_path("embodied")
+    value, low, high = (d.json_path("embodied", k) for k in ("co2e_kg", "co2e_kg_low", "co2e_kg_high"))
     ordered = [*params, *([] if project is None else [project])]
-    return sql, [*ordered, path, value, value, value, low, low, high, high]
+    return f"WITH {', '.join(ctes)} ", [*ordered, path, value, value, value, low, low, high, high]
 
 
 def _in(column: str) -> str:
@@ -172,12 +175,10 @@ def _f(x: Any) -> float:
     return float(x or 0.0)
 
 
-def _units(row: Sequence[Any], start: int) -> dict[str, UnitSums]:
-    out = {}
-    for i, unit in enumerate(WORK_UNITS):
-        a, e, c, n = row[start + 4 * i : start + 4 * i + 4]
-        out[unit] = UnitSums(amount=_f(a), energy_j=_f(e), co2e_g=_f(c), runs=int(n or 0))
-    return out
+def _unit(row: Sequence[Any], start: int) -> UnitSums:
+    """The ``UnitSums`` in the four columns from ``start`` (see ``_unit_columns``)."""
+    a, e, c, n = row[start : start + 4]
+    return UnitSums(amount=_f(a), energy_j=_f(e), co2e_g=_f(c), runs=int(n or 0))
 
 
 def group_sums(q: Any, d: Dialect, *, project: str | None, by: str | None) -> GroupSumsResult:
@@ -195,10 +196,10 @@ def group_sums(q: Any, d: Dialect, *, project: str | None, by: str | None) -> Gr
     for row in rows:
         mixed += int(row[-2] or 0)
         unsure += int(row[-1] or 0)
-        hours = () if row[1] is None else ((str(row[1]), _f(row[2])),)
         n = int(row[3] or 0)
         if n:  # a part of a group none of whose rows the database vouches for counts nothing
-            parts.append(_sums_of_row(str(row[0]), n, hours, row[4:]))
+            source = () if row[1] is None else ((str(row[1]), _f(row[2])),)
+            parts.append(_sums_of_row(str(row[0]), n, source, row[4:]))
     if mixed:  # runs with GPUs of several sources: their device-hours by source
         for group, source, duration_s in q(
             f"{with_sql} SELECT grp, cc.source, SUM(v.duration_s) FROM v JOIN components cc "
@@ -206,7 +207,9 @@ def group_sums(q: Any, d: Dialect, *, project: str | None, by: str | None) -> Gr
             "AND gpu_sources > 1 GROUP BY grp, cc.source",
             params,
         ):
-            parts.append(GroupSums(group=str(group), gpu_hours_unstored=((str(source), _f(duration_s) / 3600.0),)))
+            parts.append(
+                GroupSums(group=str(group), gpu_hours_unstored=((str(source), _f(duration_s) / 3600.0),))
+            )
     ids = [str(r[0]) for r in q(f"{with_sql} SELECT id FROM v WHERE vouched = 0", params)] if unsure else []
     sums: dict[str, GroupSums] = {}
     for part in parts:
@@ -214,7 +217,9 @@ def group_sums(q: Any, d: Dialect, *, project: str | None, by: str | None) -> Gr
     return [sums[g] for g in sorted(sums)], ids
 
 
-def _sums_of_row(group: str, runs: int, hours: tuple[tuple[str, float], ...], row: Sequence[Any]) -> GroupSums:
+def _sums_of_row(
+    group: str, runs: int, hours: tuple[tuple[str, float], ...], row: Sequence[Any]
+) -> GroupSums:
     """The ``GroupSums`` of one result row (the columns after group, source, hours and count)."""
     return GroupSums(
         group=group, runs=runs, duration_s=_f(row[0]), device_hours=_f(row[1]), energy_j=_f(row[2]),
@@ -222,5 +227,5 @@ def _sums_of_row(group: str, runs: int, hours: tuple[tuple[str, float], ...], ro
         co2e_g_high=_f(row[7]), co2e_g_net=_f(row[8]), runs_without_net=int(row[9] or 0),
         embodied_kg=_f(row[10]), embodied_kg_low=_f(row[11]), embodied_kg_high=_f(row[12]),
         runs_without_embodied=int(row[13] or 0), flops=_f(row[14]), runs_with_flops=int(row[15] or 0),
-        gpu_hours_unstored=hours, **_units(row, 16),
+        gpu_hours_unstored=hours, samples=_unit(row, 16), tokens=_unit(row, 20), requests=_unit(row, 24),
     )  # fmt: skip
