@@ -58,7 +58,11 @@ class Dialect(Protocol):
     def from_db_time(self, value: Any) -> datetime | None: ...
 
     # SQL expressions for reading inside JSON cells and checking cells (see ``store.totals``)
-    def json_doc(self, column: str) -> str: ...
+    def json_cell(self, column: str, kind: str = "object") -> str: ...
+
+    def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str: ...
+
+    def json_all_numbers(self, doc: str) -> str: ...
 
     def json_kind(self, doc: str) -> str: ...
 
@@ -71,6 +75,8 @@ class Dialect(Protocol):
     def is_number(self, expr: str) -> str: ...
 
     def is_text(self, expr: str) -> str: ...
+
+    def is_integer(self, expr: str) -> str: ...
 
     def is_time(self, column: str) -> str: ...
 
@@ -200,10 +206,19 @@ class SQLiteDialect:
 
     # -- reading inside cells: each expression is NULL (or false) where the cell cannot be read ----------
 
-    def json_doc(self, column: str) -> str:
-        """The cell as a JSON object, NULL when it is not valid JSON or not an object."""
-        is_object = f"CASE WHEN json_type({column}) = 'object' THEN {column} END"
-        return f"CASE WHEN json_valid({column}) THEN {is_object} END"
+    def json_cell(self, column: str, kind: str = "object") -> str:
+        """The cell as JSON of ``kind`` (object or array), NULL when it is not valid JSON of that kind."""
+        of_kind = f"CASE WHEN json_type({column}) = '{kind}' THEN {column} END"
+        return f"CASE WHEN json_valid({column}) THEN {of_kind} END"
+
+    def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str:
+        """True when every element of the array ``doc`` is an object with all of ``keys``."""
+        missing = " OR ".join(f"json_type(value, '$.\"{k}\"') IS NULL" for k in keys)
+        return f"NOT EXISTS (SELECT 1 FROM json_each({doc}) WHERE type <> 'object' OR {missing})"
+
+    def json_all_numbers(self, doc: str) -> str:
+        """True when every value of the object ``doc`` is a number."""
+        return f"NOT EXISTS (SELECT 1 FROM json_each({doc}) WHERE type NOT IN ('integer', 'real'))"
 
     def json_kind(self, doc: str) -> str:
         """The kind of the value at the path ``?`` in ``doc`` (``'null'``, ``'object'``...; NULL: absent)."""
@@ -227,6 +242,9 @@ class SQLiteDialect:
 
     def is_text(self, expr: str) -> str:
         return f"typeof({expr}) = 'text'"
+
+    def is_integer(self, expr: str) -> str:
+        return f"typeof({expr}) = 'integer'"
 
     def is_time(self, column: str) -> str:
         """True when the cell is a time as this ledger writes it (fixed-width UTC text), 1970 to 2100."""
@@ -311,10 +329,25 @@ class PostgresDialect:
 
     # -- reading inside cells: each expression is NULL (or false) where the cell cannot be read ----------
 
-    def json_doc(self, column: str) -> str:
-        """The cell as ``jsonb`` when it holds an object; NaN and Infinity (which Python writes and
-        ``jsonb`` refuses) leave it NULL rather than fail the query."""
-        return f"CASE WHEN left({column}, 1) = '{{' AND {column} !~ '(NaN|Infinity)' THEN {column}::jsonb END"
+    def json_cell(self, column: str, kind: str = "object") -> str:
+        """The cell as ``jsonb`` of ``kind`` (object or array). NaN and Infinity (which Python writes and
+        ``jsonb`` refuses) leave it NULL rather than fail the query; so does a cell of another kind."""
+        first = "{" if kind == "object" else "["
+        readable = f"left({column}, 1) = '{first}' AND {column} !~ '(NaN|Infinity)'"
+        return f"CASE WHEN {readable} THEN {column}::jsonb END"
+
+    def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str:
+        """True when every element of the array ``doc`` is an object with all of ``keys``."""
+        missing = " OR ".join(f"(value -> '{k}') IS NULL" for k in keys)
+        return (
+            f"NOT EXISTS (SELECT 1 FROM jsonb_array_elements({doc}) AS e(value) "
+            f"WHERE jsonb_typeof(value) <> 'object' OR {missing})"
+        )
+
+    def json_all_numbers(self, doc: str) -> str:
+        """True when every value of the object ``doc`` is a number."""
+        others = f"SELECT 1 FROM jsonb_each({doc}) AS e(key, value) WHERE jsonb_typeof(value) <> 'number'"
+        return f"NOT EXISTS ({others})"
 
     def json_kind(self, doc: str) -> str:
         """The kind of the value at the path ``?`` in ``doc`` (``'null'``, ``'object'``...; NULL: absent)."""
@@ -337,6 +370,9 @@ class PostgresDialect:
         return f"({expr} BETWEEN -{_FLOAT_MAX} AND {_FLOAT_MAX})"
 
     def is_text(self, expr: str) -> str:
+        return f"({expr} IS NOT NULL)"  # typed columns: only NULL is not text
+
+    def is_integer(self, expr: str) -> str:
         return f"({expr} IS NOT NULL)"
 
     def is_time(self, column: str) -> str:

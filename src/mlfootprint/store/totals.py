@@ -17,10 +17,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from mlfootprint.bounds import INTENSITY_G_PER_KWH, PUE
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.serialize import RUN_STATUSES
 from mlfootprint.store.dialect import Dialect
+from mlfootprint.store.row_checks import component_ok, metric_ok, phase_ok, run_ok, work_ok
 from mlfootprint.sums import WORK_UNITS, GroupSums, UnitSums
 
 __all__ = ["GROUPINGS", "GroupSumsResult", "group_sums"]
@@ -53,63 +52,30 @@ def _group_expr(d: Dialect, by: str | None, tags: str) -> tuple[str, list[Any]]:
     raise InvalidValueError("--by", by, f"must be one of {', '.join(GROUPINGS)}")
 
 
-def _nonnegative(d: Dialect, column: str) -> str:
-    return f"({d.is_number(column)} AND {column} >= 0)"
-
-
-def _run_ok(d: Dialect, tags: str, extra: str) -> str:
-    """True when every cell of the ``runs`` row that a reader checks is well formed (see ``store.rows``)."""
-    texts = ("id", "project", "name", "pue_source", "intensity_source", "intensity_resolution", "hostname")
-    numbers: tuple[str, ...] = ("duration_s", "it_energy_j", "energy_j", "energy_j_low", "energy_j_high")
-    numbers += ("co2e_g", "co2e_g_low", "co2e_g_high")
-    statuses = ", ".join(f"'{s}'" for s in RUN_STATUSES)
-    checks = [f"runs.status IN ({statuses})", d.is_text("runs.scope"), d.is_time("runs.started_at")]
-    checks += [d.is_text(f"runs.{c}") for c in texts]
-    checks += [_nonnegative(d, f"runs.{c}") for c in numbers]
-    checks += [f"(runs.{c} IS NULL OR {d.is_time(f'runs.{c}')})" for c in ("ended_at", "heartbeat_at")]
-    checks += [
-        f"(runs.co2e_g_net IS NULL OR {d.is_number('runs.co2e_g_net')})",
-        f"({d.is_number('runs.pue')} AND runs.pue BETWEEN {PUE.low!r} AND {PUE.high!r})",
-        f"({d.is_number('runs.intensity_g_per_kwh')} AND runs.intensity_g_per_kwh "
-        f"BETWEEN {INTENSITY_G_PER_KWH.low!r} AND {INTENSITY_G_PER_KWH.high!r})",
-        f"({d.is_number('runs.flush_interval_s')} AND runs.flush_interval_s > 0)",
-        f"(runs.job_id IS NULL OR {d.is_text('runs.job_id')})",
-        f"{tags} IS NOT NULL",
-        f"{extra} IS NOT NULL",
-    ]
-    return " AND ".join(checks)
-
-
 def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, list[Any]]:
-    tags, extra = d.json_doc("runs.tags_json"), d.json_doc("runs.extra_json")
+    tags, extra = d.json_cell("runs.tags_json"), d.json_cell("runs.extra_json")
+    command = d.json_cell("runs.command_json", "array")
+    assumptions = d.json_cell("runs.assumptions_json", "array")
+    row_ok = run_ok(d, tags=tags, extra=extra, command=command, assumptions=assumptions)
     group, params = _group_expr(d, by, tags)
-    component_ok = " AND ".join(
-        [d.is_text(c) for c in ("meter_id", "component", "source", "method")]
-        + [_nonnegative(d, c) for c in ("energy_j", "energy_j_low", "energy_j_high")]
-    )
-    work_ok = " AND ".join(
-        [d.is_text("phase"), f"(flops_method IS NULL OR {d.is_text('flops_method')})"]
-        + [f"(flops IS NULL OR {_nonnegative(d, 'flops')})"]
-        + [_nonnegative(d, c) for c in WORK_UNITS]
-    )
     where = ""
     if project is not None:
         where = "WHERE runs.project = ?"
     gpu = "CASE WHEN component = 'gpu' THEN"
     ctes = [
-        # per run: its GPUs, their component source (and how many different ones), malformed rows
+        # per run: its GPUs, their component source and how many different ones
         f"c AS (SELECT run_id, SUM({gpu} 1 ELSE 0 END) AS gpus, MIN({gpu} source END) AS gpu_source, "
-        f"COUNT(DISTINCT {gpu} source END) AS gpu_sources, SUM(CASE WHEN {component_ok} THEN 0 ELSE 1 END) "
-        "AS bad FROM components GROUP BY run_id)",
-        f"wb AS (SELECT run_id, SUM(CASE WHEN {work_ok} THEN 0 ELSE 1 END) AS bad FROM work GROUP BY run_id)",
+        f"COUNT(DISTINCT {gpu} source END) AS gpu_sources FROM components GROUP BY run_id)",
+        # the runs with a malformed component, phase, work or metric row (any makes the run unreadable)
+        f"b AS ({_bad_rows(d)})",
         # materialised: each row's JSON and checks are worked out once, not once per use
         f"r AS MATERIALIZED (SELECT runs.id, {group} AS grp, runs.duration_s, runs.energy_j, "
         "runs.energy_j_low, runs.energy_j_high, runs.co2e_g, runs.co2e_g_low, runs.co2e_g_high, "
         "runs.co2e_g_net, COALESCE(c.gpus, 0) AS gpus, c.gpu_source, "
         "COALESCE(c.gpu_sources, 0) AS gpu_sources, "
-        f"w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, CASE WHEN {_run_ok(d, tags, extra)} "
-        "AND COALESCE(c.bad, 0) = 0 AND COALESCE(wb.bad, 0) = 0 THEN 1 ELSE 0 END AS ok "
-        "FROM runs LEFT JOIN c ON c.run_id = runs.id LEFT JOIN wb ON wb.run_id = runs.id "
+        f"w.flops, w.samples, w.tokens, w.requests, {extra} AS extra, CASE WHEN {row_ok} "
+        "AND runs.id NOT IN (SELECT run_id FROM b) THEN 1 ELSE 0 END AS ok "
+        "FROM runs LEFT JOIN c ON c.run_id = runs.id "
         f"LEFT JOIN work w ON w.run_id = runs.id AND w.phase = '' {where})",
         # the stored embodied figure: kinds of extra.embodied and of its co2e_kg, its three numbers
         f"e AS (SELECT r.*, {d.json_kind('extra')} AS ek, {d.json_kind('extra')} AS vk, "
@@ -127,6 +93,16 @@ def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, lis
     value, low, high = (d.json_path("embodied", k) for k in ("co2e_kg", "co2e_kg_low", "co2e_kg_high"))
     ordered = [*params, *([] if project is None else [project])]
     return f"WITH {', '.join(ctes)} ", [*ordered, path, value, value, value, low, low, high, high]
+
+
+def _bad_rows(d: Dialect) -> str:
+    """The ids of the runs with a malformed component, phase, work or metric row."""
+    checks = [("components", component_ok(d)), ("phases", phase_ok(d)), ("work", work_ok(d))]
+    checks += [("metrics", metric_ok(d))]
+    # CASE: a check that comes out NULL counts as failed
+    return " UNION ".join(
+        f"SELECT run_id FROM {t} WHERE CASE WHEN {ok} THEN 0 ELSE 1 END = 1" for t, ok in checks
+    )
 
 
 def _in(column: str) -> str:
