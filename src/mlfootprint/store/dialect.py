@@ -53,6 +53,8 @@ class Dialect(Protocol):
 
     def is_transient(self, exc: BaseException) -> bool: ...
 
+    def is_unreadable_json(self, exc: BaseException) -> bool: ...
+
     def to_db_time(self, at: datetime | None) -> Any: ...
 
     def from_db_time(self, value: Any) -> datetime | None: ...
@@ -191,6 +193,10 @@ class SQLiteDialect:
         text = str(exc).lower()
         return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
+    def is_unreadable_json(self, exc: BaseException) -> bool:
+        """Never: every JSON cell is checked with ``json_valid`` before it is read."""
+        return False
+
     def to_db_time(self, at: datetime | None) -> Any:
         if at is None:
             return None
@@ -314,6 +320,10 @@ class PostgresDialect:
         return isinstance(
             exc, (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
         )
+
+    def is_unreadable_json(self, exc: BaseException) -> bool:
+        """A JSON cell whose text passed ``json_cell``'s test but is not JSON (a hand-edited cell)."""
+        return isinstance(exc, self._psycopg.errors.InvalidTextRepresentation) and "json" in str(exc)
 
     def to_db_time(self, at: datetime | None) -> Any:
         if at is not None and at.tzinfo is None:

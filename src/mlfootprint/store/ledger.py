@@ -344,18 +344,32 @@ class SQLStore:
 
         Returns the sums of the runs the database vouches for (see ``store.totals``), and the other runs
         of the selection built as records (a malformed one skipped, as ``list_runs`` skips it), for the
-        caller to add (``report.totals.sums_of_runs``).
+        caller to add (``report.group_totals.sums_of_runs``).
         """
 
+        def built(ids: list[str]) -> list[RunRecord]:
+            runs: list[RunRecord] = []
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                runs += self._build(self._q(f"{SELECT_RUNS} WHERE id IN ({marks}) ORDER BY id", chunk))
+            return runs
+
         def read() -> tuple[list[GroupSums], list[RunRecord]]:
+            try:
+                with self._dialect.transaction(self._conn, write=False):
+                    sums, ids = group_sums(self._q, self._dialect, project=project, by=by)
+                    return sums, built(ids)
+            except self._dialect.error_types as exc:
+                if not self._dialect.is_unreadable_json(exc):
+                    raise
+            # a JSON cell the database cannot parse: every run of the selection is read as a record
+            sql, params = "SELECT id FROM runs", list[Any]()
+            if project is not None:
+                sql += " WHERE project = ?"
+                params.append(project)
             with self._dialect.transaction(self._conn, write=False):
-                sums, ids = group_sums(self._q, self._dialect, project=project, by=by)
-                runs: list[RunRecord] = []
-                for start in range(0, len(ids), CHUNK):
-                    chunk = ids[start : start + CHUNK]
-                    marks = ", ".join("?" * len(chunk))
-                    runs += self._build(self._q(f"{SELECT_RUNS} WHERE id IN ({marks}) ORDER BY id", chunk))
-                return sums, runs
+                return [], built([str(r[0]) for r in self._q(sql, params)])
 
         return self._retry("read", read)
 
