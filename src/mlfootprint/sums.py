@@ -1,9 +1,9 @@
 """Sums over a group of runs: what the ledger adds up for ``mlfootprint summary``, as plain values.
 
-The ledger computes them with one ``GROUP BY`` (``SQLStore.group_sums``); ``report.totals.sums_of_runs``
-computes the same from run records (for the rows the database cannot vouch for, and as the reference the
-tests hold the database to). ``report.totals`` turns them into the totals summary prints. Conventions are
-those of ``report.totals``: intervals sum each run's bounds widened to include its own point estimate.
+The ledger computes them with one ``GROUP BY`` (``SQLStore.group_sums``);
+``report.group_totals.sums_of_runs`` computes the same from run records (for the rows the database
+cannot vouch for, and as the reference the tests hold the database to); ``report.group_totals`` turns
+them into the totals summary prints. Intervals sum each run's bounds widened to include its own point.
 """
 
 from __future__ import annotations

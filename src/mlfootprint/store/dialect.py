@@ -60,7 +60,7 @@ class Dialect(Protocol):
     def from_db_time(self, value: Any) -> datetime | None: ...
 
     # SQL expressions for reading inside JSON cells and checking cells (see ``store.totals``)
-    def json_cell(self, column: str, kind: str = "object") -> str: ...
+    def json_cell(self, column: str, kind: str = "object", *, lookups: bool = False) -> str: ...
 
     def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str: ...
 
@@ -212,8 +212,11 @@ class SQLiteDialect:
 
     # -- reading inside cells: each expression is NULL (or false) where the cell cannot be read ----------
 
-    def json_cell(self, column: str, kind: str = "object") -> str:
-        """The cell as JSON of ``kind`` (object or array), NULL when it is not valid JSON of that kind."""
+    def json_cell(self, column: str, kind: str = "object", *, lookups: bool = False) -> str:
+        """The cell as JSON of ``kind`` (object or array), NULL when it is not valid JSON of that kind.
+
+        ``lookups``: the document is read with ``json_kind``/``json_number`` (no difference here).
+        """
         of_kind = f"CASE WHEN json_type({column}) = '{kind}' THEN {column} END"
         return f"CASE WHEN json_valid({column}) THEN {of_kind} END"
 
@@ -339,24 +342,27 @@ class PostgresDialect:
 
     # -- reading inside cells: each expression is NULL (or false) where the cell cannot be read ----------
 
-    def json_cell(self, column: str, kind: str = "object") -> str:
-        """The cell as ``jsonb`` of ``kind`` (object or array). NaN and Infinity (which Python writes and
-        ``jsonb`` refuses) leave it NULL rather than fail the query; so does a cell of another kind."""
+    def json_cell(self, column: str, kind: str = "object", *, lookups: bool = False) -> str:
+        """The cell as ``json`` of ``kind`` (object or array), or as ``jsonb`` (parsed once) for ``lookups``
+        with ``json_kind``/``json_number``. NaN and Infinity (which Python writes and PostgreSQL refuses)
+        leave it NULL rather than fail the query; so does a cell of another kind."""
         first = "{" if kind == "object" else "["
-        readable = f"left({column}, 1) = '{first}' AND {column} !~ '(NaN|Infinity)'"
-        return f"CASE WHEN {readable} THEN {column}::jsonb END"
+        readable = (
+            f"left({column}, 1) = '{first}' AND strpos({column}, 'NaN') + strpos({column}, 'Infinity') = 0"
+        )
+        return f"CASE WHEN {readable} THEN {column}::{'jsonb' if lookups else 'json'} END"
 
     def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str:
         """True when every element of the array ``doc`` is an object with all of ``keys``."""
         missing = " OR ".join(f"(value -> '{k}') IS NULL" for k in keys)
         return (
-            f"NOT EXISTS (SELECT 1 FROM jsonb_array_elements({doc}) AS e(value) "
-            f"WHERE jsonb_typeof(value) <> 'object' OR {missing})"
+            f"NOT EXISTS (SELECT 1 FROM json_array_elements({doc}) AS e(value) "
+            f"WHERE json_typeof(value) <> 'object' OR {missing})"
         )
 
     def json_all_numbers(self, doc: str) -> str:
         """True when every value of the object ``doc`` is a number."""
-        others = f"SELECT 1 FROM jsonb_each({doc}) AS e(key, value) WHERE jsonb_typeof(value) <> 'number'"
+        others = f"SELECT 1 FROM json_each({doc}) AS e(key, value) WHERE json_typeof(value) <> 'number'"
         return f"NOT EXISTS ({others})"
 
     def json_kind(self, doc: str) -> str:

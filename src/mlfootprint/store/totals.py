@@ -53,7 +53,7 @@ def _group_expr(d: Dialect, by: str | None, tags: str) -> tuple[str, list[Any]]:
 
 
 def _sums_sql(d: Dialect, by: str | None, project: str | None) -> tuple[str, list[Any]]:
-    tags, extra = d.json_cell("runs.tags_json"), d.json_cell("runs.extra_json")
+    tags, extra = d.json_cell("runs.tags_json"), d.json_cell("runs.extra_json", lookups=True)
     command = d.json_cell("runs.command_json", "array")
     assumptions = d.json_cell("runs.assumptions_json", "array")
     row_ok = run_ok(d, tags=tags, extra=extra, command=command, assumptions=assumptions)
