@@ -6,10 +6,11 @@ device-hours of runs that stored no embodied figure (by component source, for th
 and the whole-run work row (FLOPs; samples, tokens and requests with the energy and CO2e of the runs
 that counted them). The conventions are those of ``mlfootprint.report.totals``.
 
-The database vouches for a row only when every cell these sums read is well formed (finite non-negative
-numbers, the run's text columns, its times, JSON objects in its tags and extra cells, its components and
-work rows). The others (a tampered row; on PostgreSQL, extra JSON holding NaN) come back as ids, for the
-caller to build as runs: the malformed ones are then skipped with the same warning as everywhere else.
+The database vouches for a run only when its row, components, phases, work and metric rows pass every
+check a reader makes in Python (``store.row_checks``: the checks of ``store.rows`` in SQL), and its
+stored embodied figure, if any, is made of numbers. The others (a tampered row; JSON holding NaN, which
+Python writes and the databases refuse) come back as ids, for the caller to build as runs: a malformed
+one is then skipped with the same warning as everywhere else, a readable one added up in Python.
 """
 
 from __future__ import annotations
