@@ -30,7 +30,7 @@ from mlfootprint.records import ComponentEnergy, RunRecord
 if TYPE_CHECKING:
     from mlfootprint.embodied import EmbodiedEstimate
 
-__all__ = ["NO_ACCELERATOR", "SCOPE", "embodied_of_run", "run_embodied", "total_embodied_kg"]
+__all__ = ["NO_ACCELERATOR", "SCOPE", "embodied_of_gpu_hours", "embodied_of_run", "run_embodied"]
 
 SCOPE = (
     "accelerators the run measured (GPU components), each with its share of its server; "
@@ -119,16 +119,24 @@ def embodied_of_run(run: RunRecord) -> dict[str, Any]:
     return computed
 
 
-def total_embodied_kg(runs: Iterable[RunRecord]) -> tuple[float, float, float, int]:
-    """Sum of the runs' embodied CO2e (kg): (value, low, high, runs without a figure)."""
+def embodied_of_gpu_hours(hours_by_source: Iterable[tuple[str, float]]) -> tuple[float, float, float]:
+    """Embodied CO2e (kg: value, low, high) of GPU device-hours given by component source.
+
+    What ``run_embodied`` gives for runs with these GPU components, summed over the runs: the figure is
+    linear in device-hours, so one estimate per board over all its hours is the sum of the runs' figures.
+    """
+    hours: dict[str, float] = {}
+    for source, h in hours_by_source:
+        board = _board(source)
+        hours[board] = hours.get(board, 0.0) + max(0.0, h)
     value = low = high = 0.0
-    missing = 0
-    for run in runs:
-        e = embodied_of_run(run)
-        if e.get("co2e_kg") is None:
-            missing += 1
-            continue
-        value += float(e["co2e_kg"])
-        low += min(float(e["co2e_kg_low"]), float(e["co2e_kg"]))
-        high += max(float(e["co2e_kg_high"]), float(e["co2e_kg"]))
-    return value, low, high, missing
+    if not hours:
+        return value, low, high
+    from mlfootprint.embodied import embodied_estimate, embodied_factor
+
+    for board, h in sorted(hours.items()):
+        est = embodied_estimate(h, embodied_factor(_family(board)[0]))
+        value += est.co2e_g / 1000.0
+        low += est.co2e_g_low / 1000.0
+        high += est.co2e_g_high / 1000.0
+    return value, low, high

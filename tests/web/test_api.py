@@ -107,6 +107,26 @@ def test_a_long_runs_page_plots_a_bounded_downsample_with_exact_energy(ledger: S
     assert gpu["power"]["power_w"] == pytest.approx([250.0] * len(gpu["power"]["power_w"]))
 
 
+def test_totals_count_every_run_beyond_the_listed_newest(ledger: SQLStore) -> None:
+    """The lists show the newest runs; the totals are the ledger's sums over all of them."""
+    full = TestClient(create_app(ledger)).get("/api/projects?by=job").json()
+    limited_client = TestClient(create_app(ledger, runs_limit=2))
+    limited = limited_client.get("/api/projects?by=job").json()
+    assert limited["total"]["runs"] == 3 and limited["total"]["energy_kwh"] == pytest.approx(
+        full["total"]["energy_kwh"]
+    )
+    assert [p["runs"] for p in limited["projects"]] == [p["runs"] for p in full["projects"]] == [2, 1]
+    assert {g["group"]: g["runs"] for g in limited["breakdown"]} == {"sweep-1": 2, "(job not set)": 1}
+    assert limited["over_time_partial"] is True and limited["over_time_runs"] == 2
+    assert full["over_time_partial"] is False
+    assert sum(len(s["t"]) for s in limited["over_time"].values()) == 2  # the newest two runs
+    page = limited_client.get("/?by=job")
+    assert page.status_code == 200 and "the newest 2 of 3 runs" in page.text
+    # a status filter applies to the listed runs, and the totals are theirs
+    finished = limited_client.get("/api/projects?status=finished").json()
+    assert finished["total"]["runs"] == 2
+
+
 def test_unknown_run_is_404_naming_the_closest(client: TestClient) -> None:
     response = client.get("/api/runs/01AAAAAAAAAAAAAAAAAAAAAAAB")
     assert response.status_code == 404 and A in response.json()["error"]

@@ -76,13 +76,6 @@ def embodied_line(embodied: dict[str, Any]) -> str:
     return text
 
 
-def embodied_total(runs: list[Any]) -> dict[str, Any]:
-    from mlfootprint.embodied_run import total_embodied_kg
-
-    value, low, high, missing = total_embodied_kg(runs)
-    return {"co2e_kg": value, "co2e_kg_low": low, "co2e_kg_high": high, "runs_without_embodied": missing}
-
-
 def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, embodied: dict[str, Any]) -> str:
     from mlfootprint import fmt
     from mlfootprint.report.fmt import fmt_kg, fmt_kwh
@@ -113,14 +106,30 @@ def _text(groups: list[Any], total: Any, by: str | None, prices_given: bool, emb
 
 
 def _summary(args: argparse.Namespace) -> int:
-    from mlfootprint.report.totals import group_key, summarise
+    from mlfootprint.report.group_totals import (
+        embodied_of_sums,
+        merge_sums,
+        sums_of_runs,
+        totals_from_sums,
+        work_of_sums,
+    )
+    from mlfootprint.report.totals import Prices, group_key
+    from mlfootprint.store import open_store
 
     group_key(args.by)  # reject a bad --by or --plot before opening the ledger
     if args.plot:
         _plot_path(args.plot)
-    runs, prices = _runs(args)
-    groups, total = summarise(runs, by=args.by, prices=prices)
-    embodied = embodied_total(runs)
+    prices = Prices(per_kwh=args.price_per_kwh, per_device_hour=args.price_per_device_hour)
+    store = open_store(args.db)
+    try:
+        # summed by the database; the runs it could not vouch for come back as records, added here
+        summed, unsure = store.group_sums(project=args.project, by=args.by)
+        runs = store.list_runs(project=args.project) if args.plot else []
+    finally:
+        store.close()
+    sums = merge_sums(summed, sums_of_runs(unsure, by=args.by))
+    groups, total, overall = totals_from_sums(sums, prices)
+    embodied = embodied_of_sums(overall)
     if args.plot:
         _plot(runs, args.plot)
     if args.format == "json":
@@ -139,18 +148,12 @@ def _summary(args: argparse.Namespace) -> int:
         }
         if prices.given:
             doc["notes"].append(_PRICE_NOTE)
-        from mlfootprint.work.costs import work_totals
-
-        key = group_key(args.by)
-        doc["work"] = {
-            "total": work_totals(runs),
-            "groups": {g.group: work_totals([r for r in runs if key(r) == g.group]) for g in groups},
-        }
+        doc["work"] = {"total": work_of_sums(overall), "groups": {s.group: work_of_sums(s) for s in sums}}
         print_json(doc)
     else:
         from mlfootprint.work.costs import work_total_lines
 
-        work = work_total_lines(runs)
+        work = work_total_lines(work_of_sums(overall))
         print(
             _text(groups, total, args.by, prices.given, embodied) + "".join(f"{line}\n" for line in work),
             end="",

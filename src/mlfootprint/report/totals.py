@@ -11,6 +11,9 @@ Conventions (documented in ``docs/reporting.md``):
 * **net CO2e** is summed over the runs that have one; ``runs_without_net`` says how many do not.
 * **cost** (optional) = price per kWh x facility energy + price per device-hour x device-hours, in
   whatever currency the prices are in (the product does not know or convert currencies).
+
+``summarise`` totals run records (the dashboard, which has the runs in hand); ``mlfootprint summary``
+totals the sums the ledger adds up (``report.group_totals``) with the same conventions.
 """
 
 from __future__ import annotations

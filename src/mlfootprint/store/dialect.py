@@ -1,3 +1,4 @@
+# size: the two dialects side by side, each SQL expression beside its twin
 """The thin layer where SQLite and PostgreSQL differ: connecting, placeholders, types, locking, errors.
 
 Everything else (the schema, every query) is shared SQL written with ``?`` placeholders and
@@ -22,6 +23,8 @@ __all__ = ["Dialect", "PostgresDialect", "SQLiteDialect", "dialect_for", "one_li
 
 #: key of the PostgreSQL advisory lock that serialises schema migrations (arbitrary, fixed)
 MIGRATION_LOCK_KEY = 0x6D6C6670  # "mlfp"
+#: the largest finite double: a cell above it (or NaN) is not a number a reader accepts
+_FLOAT_MAX = "1.7976931348623157e308"
 
 
 def one_line(exc: BaseException) -> str:
@@ -50,9 +53,36 @@ class Dialect(Protocol):
 
     def is_transient(self, exc: BaseException) -> bool: ...
 
+    def is_unreadable_json(self, exc: BaseException) -> bool: ...
+
     def to_db_time(self, at: datetime | None) -> Any: ...
 
     def from_db_time(self, value: Any) -> datetime | None: ...
+
+    # SQL expressions for reading inside JSON cells and checking cells (see ``store.totals``)
+    def json_cell(self, column: str, kind: str = "object", *, lookups: bool = False) -> str: ...
+
+    def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str: ...
+
+    def json_all_numbers(self, doc: str) -> str: ...
+
+    def json_kind(self, doc: str) -> str: ...
+
+    def json_number(self, doc: str) -> str: ...
+
+    def json_text(self, doc: str) -> str: ...
+
+    def json_path(self, *keys: str) -> Any: ...
+
+    def is_number(self, expr: str) -> str: ...
+
+    def is_text(self, expr: str) -> str: ...
+
+    def is_integer(self, expr: str) -> str: ...
+
+    def is_time(self, column: str) -> str: ...
+
+    def utc_day(self, column: str) -> str: ...
 
 
 #: the first 16 bytes of every SQLite 3 database file
@@ -163,6 +193,10 @@ class SQLiteDialect:
         text = str(exc).lower()
         return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
 
+    def is_unreadable_json(self, exc: BaseException) -> bool:
+        """Never: every JSON cell is checked with ``json_valid`` before it is read."""
+        return False
+
     def to_db_time(self, at: datetime | None) -> Any:
         if at is None:
             return None
@@ -175,6 +209,62 @@ class SQLiteDialect:
         if value is None:
             return None
         return datetime.fromisoformat(str(value).rstrip("Z")).replace(tzinfo=timezone.utc)
+
+    # -- reading inside cells: each expression is NULL (or false) where the cell cannot be read ----------
+
+    def json_cell(self, column: str, kind: str = "object", *, lookups: bool = False) -> str:
+        """The cell as JSON of ``kind`` (object or array), NULL when it is not valid JSON of that kind.
+
+        ``lookups``: the document is read with ``json_kind``/``json_number`` (no difference here).
+        """
+        of_kind = f"CASE WHEN json_type({column}) = '{kind}' THEN {column} END"
+        return f"CASE WHEN json_valid({column}) THEN {of_kind} END"
+
+    def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str:
+        """True when every element of the array ``doc`` is an object with all of ``keys``."""
+        missing = " OR ".join(f"json_type(value, '$.\"{k}\"') IS NULL" for k in keys)
+        return f"NOT EXISTS (SELECT 1 FROM json_each({doc}) WHERE type <> 'object' OR {missing})"
+
+    def json_all_numbers(self, doc: str) -> str:
+        """True when every value of the object ``doc`` is a number."""
+        return f"NOT EXISTS (SELECT 1 FROM json_each({doc}) WHERE type NOT IN ('integer', 'real'))"
+
+    def json_kind(self, doc: str) -> str:
+        """The kind of the value at the path ``?`` in ``doc`` (``'null'``, ``'object'``...; NULL: absent)."""
+        return f"json_type({doc}, ?)"
+
+    def json_number(self, doc: str) -> str:
+        """The number at the path ``?`` (given twice) in ``doc``; NULL when absent or not a number."""
+        return f"CASE WHEN json_type({doc}, ?) IN ('integer', 'real') THEN json_extract({doc}, ?) END"
+
+    def json_text(self, doc: str) -> str:
+        """The value of the top-level key ``?`` of ``doc`` as text (any key: no path quoting)."""
+        return f"(SELECT value FROM json_each({doc}) WHERE key = ?)"
+
+    def json_path(self, *keys: str) -> Any:
+        """The parameter that names ``keys`` (nested) in ``json_kind`` and ``json_number``."""
+        return "$" + "".join('."' + k + '"' for k in keys)
+
+    def is_number(self, expr: str) -> str:
+        """True when ``expr`` is a finite number (SQLite cells may hold any type)."""
+        return f"(typeof({expr}) IN ('integer', 'real') AND abs({expr}) <= {_FLOAT_MAX})"
+
+    def is_text(self, expr: str) -> str:
+        return f"typeof({expr}) = 'text'"
+
+    def is_integer(self, expr: str) -> str:
+        return f"typeof({expr}) = 'integer'"
+
+    def is_time(self, column: str) -> str:
+        """True when the cell is a time as this ledger writes it (fixed-width UTC text), 1970 to 2100."""
+        return (
+            f"(typeof({column}) = 'text' AND length({column}) = 27 AND {column} GLOB "
+            f"'[12][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9].[0-9]*Z' "
+            f"AND {column} >= '1970' AND {column} < '2100-12-31T23:59:59.000001Z')"
+        )
+
+    def utc_day(self, column: str) -> str:
+        return f"substr({column}, 1, 10)"  # fixed-width UTC text: the date comes first
 
 
 class PostgresDialect:
@@ -234,6 +324,10 @@ class PostgresDialect:
             exc, (errors.SerializationFailure, errors.DeadlockDetected, errors.LockNotAvailable)
         )
 
+    def is_unreadable_json(self, exc: BaseException) -> bool:
+        """A JSON cell whose text passed ``json_cell``'s test but is not JSON (a hand-edited cell)."""
+        return isinstance(exc, self._psycopg.errors.InvalidTextRepresentation) and "json" in str(exc)
+
     def to_db_time(self, at: datetime | None) -> Any:
         if at is not None and at.tzinfo is None:
             return at.replace(tzinfo=timezone.utc)
@@ -245,6 +339,63 @@ class PostgresDialect:
         if not isinstance(value, datetime):
             raise StoreError(f"unexpected time value {value!r} in the run ledger")
         return value.astimezone(timezone.utc)
+
+    # -- reading inside cells: each expression is NULL (or false) where the cell cannot be read ----------
+
+    def json_cell(self, column: str, kind: str = "object", *, lookups: bool = False) -> str:
+        """The cell as ``json`` of ``kind`` (object or array), or as ``jsonb`` (parsed once) for ``lookups``
+        with ``json_kind``/``json_number``. NaN and Infinity (which Python writes and PostgreSQL refuses)
+        leave it NULL rather than fail the query; so does a cell of another kind."""
+        first = "{" if kind == "object" else "["
+        readable = (
+            f"left({column}, 1) = '{first}' AND strpos({column}, 'NaN') + strpos({column}, 'Infinity') = 0"
+        )
+        return f"CASE WHEN {readable} THEN {column}::{'jsonb' if lookups else 'json'} END"
+
+    def json_has_keys(self, doc: str, keys: tuple[str, ...]) -> str:
+        """True when every element of the array ``doc`` is an object with all of ``keys``."""
+        missing = " OR ".join(f"(value -> '{k}') IS NULL" for k in keys)
+        return (
+            f"NOT EXISTS (SELECT 1 FROM json_array_elements({doc}) AS e(value) "
+            f"WHERE json_typeof(value) <> 'object' OR {missing})"
+        )
+
+    def json_all_numbers(self, doc: str) -> str:
+        """True when every value of the object ``doc`` is a number."""
+        others = f"SELECT 1 FROM json_each({doc}) AS e(key, value) WHERE json_typeof(value) <> 'number'"
+        return f"NOT EXISTS ({others})"
+
+    def json_kind(self, doc: str) -> str:
+        """The kind of the value at the path ``?`` in ``doc`` (``'null'``, ``'object'``...; NULL: absent)."""
+        return f"jsonb_typeof({doc} #> ?)"
+
+    def json_number(self, doc: str) -> str:
+        """The number at the path ``?`` (given twice) in ``doc``; NULL when absent or not a number."""
+        return f"CASE WHEN jsonb_typeof({doc} #> ?) = 'number' THEN ({doc} #>> ?)::double precision END"
+
+    def json_text(self, doc: str) -> str:
+        """The value of the top-level key ``?`` of ``doc`` as text."""
+        return f"({doc} ->> ?)"
+
+    def json_path(self, *keys: str) -> Any:
+        """The parameter that names ``keys`` (nested) in ``json_kind`` and ``json_number``."""
+        return list(keys)
+
+    def is_number(self, expr: str) -> str:
+        """True when ``expr`` is finite (NaN sorts above every number in PostgreSQL)."""
+        return f"({expr} BETWEEN -{_FLOAT_MAX} AND {_FLOAT_MAX})"
+
+    def is_text(self, expr: str) -> str:
+        return f"({expr} IS NOT NULL)"  # typed columns: only NULL is not text
+
+    def is_integer(self, expr: str) -> str:
+        return f"({expr} IS NOT NULL)"
+
+    def is_time(self, column: str) -> str:
+        return f"({column} >= '1970-01-01T00:00:00Z' AND {column} <= '2100-12-31T23:59:59Z')"
+
+    def utc_day(self, column: str) -> str:
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
 
 
 def dialect_for(url: StoreURL, *, timeout_s: float) -> Dialect:

@@ -40,7 +40,9 @@ from mlfootprint.store.sql import (
     UPSERT_RUN,
     to_json,
 )
+from mlfootprint.store.totals import group_sums
 from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
+from mlfootprint.sums import GroupSums
 
 if TYPE_CHECKING:  # compaction loads once a run's recent window is full
     from mlfootprint.store.compaction import Compaction, SampleAggregate
@@ -337,6 +339,42 @@ class SQLStore:
                 return self._build(
                     self._q(f"{SELECT_RUNS} WHERE job_id = ? ORDER BY node, rank, started_at", (full,))
                 )
+
+        return self._retry("read", read)
+
+    def group_sums(
+        self, *, project: str | None = None, by: str | None = None
+    ) -> tuple[list[GroupSums], list[RunRecord]]:
+        """Totals per group of runs (project, name, day, job or ``tag:KEY``), summed by the database.
+
+        Returns the sums of the runs the database vouches for (see ``store.totals``), and the other runs
+        of the selection built as records (a malformed one skipped, as ``list_runs`` skips it), for the
+        caller to add (``report.group_totals.sums_of_runs``).
+        """
+
+        def built(ids: list[str]) -> list[RunRecord]:
+            runs: list[RunRecord] = []
+            for start in range(0, len(ids), CHUNK):
+                chunk = ids[start : start + CHUNK]
+                marks = ", ".join("?" * len(chunk))
+                runs += self._build(self._q(f"{SELECT_RUNS} WHERE id IN ({marks}) ORDER BY id", chunk))
+            return runs
+
+        def read() -> tuple[list[GroupSums], list[RunRecord]]:
+            try:
+                with self._dialect.transaction(self._conn, write=False):
+                    sums, ids = group_sums(self._q, self._dialect, project=project, by=by)
+                    return sums, built(ids)
+            except self._dialect.error_types as exc:
+                if not self._dialect.is_unreadable_json(exc):
+                    raise
+            # a JSON cell the database cannot parse: every run of the selection is read as a record
+            sql, params = "SELECT id FROM runs", list[Any]()
+            if project is not None:
+                sql += " WHERE project = ?"
+                params.append(project)
+            with self._dialect.transaction(self._conn, write=False):
+                return [], built([str(r[0]) for r in self._q(sql, params)])
 
         return self._retry("read", read)
 

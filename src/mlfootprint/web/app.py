@@ -104,8 +104,12 @@ class _Guard:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(store: RunStore, *, token: str | None = None, poll_ms: int = POLL_MS) -> Any:
+def create_app(
+    store: RunStore, *, token: str | None = None, poll_ms: int = POLL_MS, runs_limit: int = DEFAULT_LIMIT
+) -> Any:
     """The dashboard as an ASGI application over ``store`` (which the caller keeps open and closes).
+
+    Lists show the newest ``runs_limit`` runs of a selection; totals count every run of it.
 
     Raises:
         MlfootprintError: the ``dashboard`` extra (starlette, jinja2) is not installed.
@@ -138,7 +142,7 @@ def create_app(store: RunStore, *, token: str | None = None, poll_ms: int = POLL
 
     def runs_for(request: Request) -> list[Any]:
         project = request.query_params.get("project") or None
-        runs = store.list_runs(project=project, limit=DEFAULT_LIMIT)
+        runs = store.list_runs(project=project, limit=runs_limit)
         status = request.query_params.get("status")
         if status:
             runs = [r for r in runs if r.status == status]
@@ -146,6 +150,24 @@ def create_app(store: RunStore, *, token: str | None = None, poll_ms: int = POLL
         if q:
             runs = [r for r in runs if q in _haystack(r)]
         return runs
+
+    def projects_of(request: Request, by: str) -> dict[str, Any]:
+        """The projects view: totals over every run of the selection, summed by the ledger where it can
+        (a search or status filter is applied to the newest runs, and totals those)."""
+        runs = runs_for(request)
+        group_sums = getattr(store, "group_sums", None)
+        filtered = bool(request.query_params.get("status") or (request.query_params.get("q") or "").strip())
+        sums = None
+        if group_sums is not None and not filtered:
+            from mlfootprint.report.group_totals import merge_sums, sums_of_runs
+
+            project = request.query_params.get("project") or None
+            parts = []
+            for key in ("project", views.breakdown_key(by)):
+                summed, unsure = group_sums(project=project, by=key)
+                parts.append(merge_sums(summed, sums_of_runs(unsure, by=key)))
+            sums = (parts[0], parts[1])
+        return views.project_view(runs, by=by, sums=sums, runs_limit=runs_limit)
 
     def ids_of(request: Request) -> list[str]:
         raw = request.query_params.get("ids", "")
@@ -179,7 +201,7 @@ def create_app(store: RunStore, *, token: str | None = None, poll_ms: int = POLL
 
     def api_projects(request: Request) -> Response:
         try:
-            view = views.project_view(runs_for(request), by=request.query_params.get("by") or "name")
+            view = projects_of(request, request.query_params.get("by") or "name")
         except MlfootprintError as exc:
             return error(request, exc, api=True)
         return JSONResponse(view)
@@ -201,7 +223,7 @@ def create_app(store: RunStore, *, token: str | None = None, poll_ms: int = POLL
         tag_key = (request.query_params.get("tagkey") or "").strip()
         by = f"tag:{tag_key}" if tag_key else request.query_params.get("by") or "name"
         try:
-            view = views.project_view(runs_for(request), by=by)
+            view = projects_of(request, by)
         except MlfootprintError as exc:
             return error(request, exc, api=False)
         return page(request, "projects.html", {"page": "projects", "view": view, "by": by})

@@ -16,12 +16,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import timezone
 from typing import Any
 
-from mlfootprint.embodied_run import embodied_of_run, total_embodied_kg
+from mlfootprint.embodied_run import embodied_of_run
 from mlfootprint.records import RunRecord, Sample
 from mlfootprint.report.fmt import fmt_duration, fmt_kg, fmt_kwh
+from mlfootprint.report.group_totals import embodied_of_sums, sums_of_runs, totals_from_sums
 from mlfootprint.report.plots import power_series
 from mlfootprint.report.statement import Statement, TableVersion, statement_from_run
-from mlfootprint.report.totals import Total, device_hours, group_key, summarise
+from mlfootprint.report.totals import Total, device_hours
+from mlfootprint.sums import GroupSums
 from mlfootprint.units import kg_from_g, kwh_from_j
 
 __all__ = [
@@ -176,13 +178,14 @@ def run_detail(
     return {"run": run_row(run), "statement": statement.to_dict(), "series": _series(run, samples)}
 
 
-def _total_dict(total: Total, runs: Sequence[RunRecord]) -> dict[str, Any]:
-    """A group's totals; ``runs`` are the group's runs, whose embodied CO2e is summed apart."""
+def _total_dict(total: Total, sums: GroupSums) -> dict[str, Any]:
+    """A group's totals; its embodied CO2e (from the same sums) is shown apart, never added in."""
     d = total.to_dict()
-    value, low, high, missing = total_embodied_kg(runs)
+    embodied = embodied_of_sums(sums)
+    value, low, high = embodied["co2e_kg"], embodied["co2e_kg_low"], embodied["co2e_kg_high"]
     d["embodied_co2e_kg"], d["embodied_co2e_kg_low"], d["embodied_co2e_kg_high"] = value, low, high
-    d["runs_without_embodied"] = missing
-    none = bool(runs) and missing == len(runs)  # no run of the group measured a GPU: no figure, not 0 g
+    d["runs_without_embodied"] = missing = embodied["runs_without_embodied"]
+    none = sums.runs > 0 and missing == sums.runs  # no run of the group measured a GPU: no figure, not 0 g
     d["embodied_text"] = "-" if none else fmt_kg(value)
     d["embodied_interval_text"] = "" if none else _interval_text(low, high, fmt_kg)
     d["energy_text"] = fmt_kwh(d["energy_kwh"])
@@ -212,25 +215,39 @@ def runs_over_time(runs: Iterable[RunRecord]) -> dict[str, Any]:
     return out
 
 
-def _grouped(runs: Sequence[RunRecord], by: str) -> dict[str, list[RunRecord]]:
-    key = group_key(by)
-    out: dict[str, list[RunRecord]] = {}
-    for run in runs:
-        out.setdefault(key(run), []).append(run)
-    return out
+def breakdown_key(by: str) -> str:
+    """The ``--by`` grouping of a breakdown (``job`` is the ``job`` tag: a sweep's runs share it)."""
+    return _by(by)
 
 
-def project_view(runs: Sequence[RunRecord], *, by: str = "name") -> dict[str, Any]:
-    """Totals per project (with intervals), the overall total, the chosen breakdown and the time series."""
-    projects, overall = summarise(runs, by="project")
-    groups, _ = summarise(runs, by=_by(by))
-    by_project, by_group = _grouped(runs, "project"), _grouped(runs, _by(by))
+def project_view(
+    runs: Sequence[RunRecord],
+    *,
+    by: str = "name",
+    sums: tuple[Sequence[GroupSums], Sequence[GroupSums]] | None = None,
+    runs_limit: int | None = None,
+) -> dict[str, Any]:
+    """Totals per project (with intervals), the overall total, the chosen breakdown and the time series.
+
+    ``sums`` are the ledger's sums per project and per breakdown group over every run of the selection
+    (``SQLStore.group_sums``); without them the totals are those of ``runs``. The time series and the
+    count of running runs are always those of ``runs`` (the newest ``runs_limit`` of the selection).
+    """
+    if sums is None:
+        sums = (sums_of_runs(runs, by="project"), sums_of_runs(runs, by=_by(by)))
+    by_project, by_group = sums
+    projects, total, overall = totals_from_sums(by_project)
+    groups, _, _ = totals_from_sums(by_group)
+    project_sums = {s.group: s for s in by_project}
+    group_sums = {s.group: s for s in by_group}
     return {
-        "projects": [_total_dict(t, by_project.get(t.group, [])) for t in projects],
-        "total": _total_dict(overall, runs),
+        "projects": [_total_dict(t, project_sums[t.group]) for t in projects],
+        "total": _total_dict(total, overall),
         "by": by,
-        "breakdown": [_total_dict(t, by_group.get(t.group, [])) for t in groups],
+        "breakdown": [_total_dict(t, group_sums[t.group]) for t in groups],
         "over_time": runs_over_time(runs),
+        "over_time_runs": len(runs),
+        "over_time_partial": runs_limit is not None and len(runs) >= runs_limit and overall.runs > len(runs),
         "running": sum(1 for r in runs if r.status == "running"),
     }
 

@@ -11,7 +11,7 @@ mixed-precision training runs at; pass ``precision="fp32"`` for FP32 training).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mlfootprint.records import MetricValue, RunRecord, WorkCounts
@@ -208,40 +208,8 @@ def work_from_dicts(d: dict[str, Any]) -> tuple[tuple[WorkCounts, ...], tuple[Me
     return work, metrics
 
 
-def work_totals(runs: Sequence[RunRecord]) -> dict[str, Any]:
-    """Work summed over ``runs`` and the per-unit costs of the runs that counted each unit.
-
-    A run that counted no tokens does not dilute the energy per 1k tokens: each per-unit figure sums
-    the energy and CO2e of the runs that counted that unit only (``runs`` says how many).
-    """
-    out: dict[str, Any] = {"flops": None, "runs_with_flops": 0, "per_unit": {}}
-    flops = [w.flops for r in runs if (w := run_work(r)) is not None and w.flops is not None]
-    if flops:
-        out["flops"] = sum(flops)
-        out["runs_with_flops"] = len(flops)
-    for unit, attr, scale in (
-        ("sample", "samples", 1.0),
-        ("1k_tokens", "tokens", 1000.0),
-        ("request", "requests", 1.0),
-    ):
-        counted = [
-            (r, getattr(w, attr)) for r in runs if (w := run_work(r)) is not None and getattr(w, attr) > 0
-        ]
-        if not counted:
-            continue
-        n = sum(a for _, a in counted) / scale
-        out[attr] = n * scale
-        out["per_unit"][unit] = {
-            "energy_wh": sum(r.energy_j for r, _ in counted) / 3.6e3 / n,
-            "co2e_g": sum(r.co2e_g for r, _ in counted) / n,
-            "runs": len(counted),
-        }
-    return out
-
-
-def work_total_lines(runs: Sequence[RunRecord]) -> list[str]:
-    """Text lines of ``work_totals`` (empty when no run recorded work)."""
-    t = work_totals(runs)
+def work_total_lines(t: Mapping[str, Any]) -> list[str]:
+    """Text lines of work totals (``report.totals.work_of_sums``; empty when no run recorded work)."""
     if t["flops"] is None and not t["per_unit"]:
         return []
     lines = ["work:"]
