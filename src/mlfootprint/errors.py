@@ -13,6 +13,7 @@ __all__ = [
     "ConfigError",
     "IntensityError",
     "InvalidValueError",
+    "LedgerNotFoundError",
     "MeterError",
     "MeterUnavailableError",
     "MlfootprintError",
@@ -113,6 +114,10 @@ class TrackerError(MlfootprintError):
 
 class StoreError(MlfootprintError):
     """The run ledger could not be read or written."""
+
+
+class LedgerNotFoundError(UsageError):
+    """A command that reads the ledger was pointed at a SQLite ledger file that does not exist."""
 
 
 class RunNotFoundError(UsageError):

@@ -116,3 +116,36 @@ def test_dashboard_on_a_busy_port_creates_no_ledger(home: Path, db: Path, busy_p
     result = run_cli(["dashboard", "--port", str(busy_port), "--db", f"sqlite:///{db / 'r.sqlite3'}"])
     assert result.status != 0 and str(busy_port) in result.err and len(result.err_lines) == 1, result.err
     _nothing_written(home, db)
+
+
+#: commands that only read the ledger: a named ledger that does not exist is a mistake, not an empty one
+READERS = {
+    "runs list": ["runs", "list"],
+    "runs show": ["runs", "show", "last"],
+    "runs delete": ["runs", "delete", "01AAAAAAAAAAAAAAAAAAAAAAAA", "--yes"],
+    "report": ["report", "last"],
+    "compare": ["compare", "last", "last~1", "--metric", "accuracy"],
+    "whatif": ["whatif", "last", "--to-region", "FR"],
+    "summary": ["summary"],
+    "export": ["export"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(READERS))
+@pytest.mark.parametrize("named_by", ["--db", "MLFOOTPRINT_DB"])
+def test_reading_a_named_ledger_that_does_not_exist_is_refused(
+    home: Path, db: Path, command: str, named_by: str
+) -> None:
+    url = f"sqlite:///{db / 'typo.sqlite3'}"
+    argv = READERS[command]
+    if named_by == "--db":
+        result = run_cli([*argv, "--db", url])
+    else:
+        result = run_cli(argv, env={"MLFOOTPRINT_DB": url})
+    assert_refused(result, "typo.sqlite3", "no run ledger")
+    _nothing_written(home, db)
+
+
+def test_the_default_ledger_of_a_new_user_reads_as_empty(home: Path, db: Path) -> None:
+    result = run_cli(["runs", "list"])
+    assert result.status == 0 and "no runs" in result.out, result.err

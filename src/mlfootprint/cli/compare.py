@@ -63,7 +63,7 @@ def _select(args: argparse.Namespace) -> list[Any]:
     if not args.runs and not args.project:
         raise UsageError("give run ids, or --project P to compare a project's runs")
     tags: list[tuple[str, str]] = args.tag
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         runs = [store.get_run(r) for r in args.runs] if args.runs else store.list_runs(project=args.project)
     finally:

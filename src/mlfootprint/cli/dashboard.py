@@ -91,7 +91,7 @@ def _handle(args: argparse.Namespace) -> int:
 
     sock = _listen(args.host, args.port)  # a port in use is refused before the ledger is touched
     try:
-        store = open_store(args.db)
+        store = open_store(args.db)  # made if new: the dashboard waits for runs to appear
     except BaseException:
         sock.close()
         raise

@@ -165,7 +165,7 @@ def _handle(args: argparse.Namespace) -> int:
         from mlfootprint.serialize import run_to_dict
         from mlfootprint.store import open_store
 
-        store = open_store(args.db)
+        store = open_store(args.db, create=False)
         try:
             job_runs = store.job_runs(args.run_id)
             run = job_record(job_runs) if job_runs else store.get_run(args.run_id)

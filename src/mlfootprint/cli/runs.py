@@ -98,7 +98,7 @@ def _list(args: argparse.Namespace) -> int:
     if args.all and args.limit is not None:
         raise UsageError("--all and --limit N exclude each other")
     limit = None if args.all else (args.limit or PAGE)
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         runs = store.list_runs(project=args.project, limit=limit)
         total = (
@@ -118,7 +118,7 @@ def _show(args: argparse.Namespace) -> int:
     from mlfootprint.store import open_store
 
     _merge_outer_options(args)
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         job_runs = store.job_runs(args.run_id)
         run = None if job_runs else store.get_run(args.run_id)
@@ -144,7 +144,7 @@ def _delete(args: argparse.Namespace) -> int:
     _merge_outer_options(args)
     from mlfootprint.store.rows import MalformedRowError
 
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         try:
             run = store.get_run(args.run_id)

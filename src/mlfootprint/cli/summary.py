@@ -54,7 +54,7 @@ def _runs(args: argparse.Namespace) -> tuple[list[Any], Any]:
     from mlfootprint.report.totals import Prices
     from mlfootprint.store import open_store
 
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         runs = store.list_runs(project=args.project)
     finally:
@@ -120,7 +120,7 @@ def _summary(args: argparse.Namespace) -> int:
     if args.plot:
         _plot_path(args.plot)
     prices = Prices(per_kwh=args.price_per_kwh, per_device_hour=args.price_per_device_hour)
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         # summed by the database; the runs it could not vouch for come back as records, added here
         summed, unsure = store.group_sums(project=args.project, by=args.by)

@@ -231,7 +231,7 @@ def _baseline(args: argparse.Namespace) -> Baseline:
     from mlfootprint.reduce.whatif import baseline_from_run
     from mlfootprint.store import open_store
 
-    store = open_store(args.db)
+    store = open_store(args.db, create=False)
     try:
         run = store.get_run(args.run_id)
     finally:

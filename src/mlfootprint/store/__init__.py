@@ -6,12 +6,13 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from mlfootprint.clock import Clock, SystemClock
 from mlfootprint.config import default_db_url
-from mlfootprint.errors import InvalidValueError, StoreError
+from mlfootprint.errors import InvalidValueError, LedgerNotFoundError, StoreError
 from mlfootprint.records import RunRecord, Sample
 from mlfootprint.store.dialect import dialect_for
 from mlfootprint.store.ids import new_run_id
@@ -61,7 +62,9 @@ class RunStore(Protocol):
     def close(self) -> None: ...
 
 
-def open_store(url: str | None = None, *, clock: Clock | None = None, timeout_s: float = 10.0) -> SQLStore:
+def open_store(
+    url: str | None = None, *, clock: Clock | None = None, timeout_s: float = 10.0, create: bool = True
+) -> SQLStore:
     """Open (creating and migrating as needed) the run ledger at ``url``.
 
     Args:
@@ -69,14 +72,25 @@ def open_store(url: str | None = None, *, clock: Clock | None = None, timeout_s:
             else ``sqlite:///<MLFOOTPRINT_HOME or ~/.local/share/mlfootprint>/runs.sqlite3``.
         clock: where "now" comes from when deciding whether a silent run was interrupted.
         timeout_s: how long one operation may wait for other writers before ``StoreError``.
+        create: create a SQLite ledger file that does not exist yet. Commands that only read pass False:
+            a ledger named by ``url`` or ``$MLFOOTPRINT_DB`` must then exist, so that a mistyped path is
+            refused instead of answered from a new, empty ledger (the per-user default is still made).
 
     Raises:
         InvalidValueError: the URL has no known form (exit status 2).
+        LedgerNotFoundError: ``create=False`` and no SQLite ledger file is at the named path (exit status 2).
         StoreError: the ledger cannot be opened (unreadable or not a database: the file is left untouched).
     """
     if timeout_s <= 0:
         raise InvalidValueError("timeout_s", timeout_s, "must be positive")
+    named = url is not None or bool(os.environ.get("MLFOOTPRINT_DB"))
     parsed = parse_store_url(default_db_url() if url is None else url)
+    missing = parsed.backend == "sqlite" and parsed.path is not None and not parsed.path.exists()
+    if not create and named and missing:
+        raise LedgerNotFoundError(
+            f"no run ledger at {parsed.display}: nothing has been recorded there yet "
+            "(record a run with `mlfootprint run -- CMD` or track(), or pass --db / set $MLFOOTPRINT_DB)"
+        )
     dialect = dialect_for(parsed, timeout_s=timeout_s)
     try:
         return SQLStore(
