@@ -1,14 +1,16 @@
 """A per-user cache of values derived only from the shipped reference tables (and a key).
 
-Parsing and validating the reference CSVs costs tens of milliseconds, most of a tracker's cold start.
-What a tracker derives from them (its PUE and grid intensity, this machine's CPU row) depends only on
-a few settings and on the tables, so it is cached as JSON under ``<MLFOOTPRINT_HOME>/cache/<kind>/``,
-keyed by those settings, the package version and the size and modification time of every reference
-data file (every year of every table) and of the code that derives the values: a changed table, a
-changed derivation or a new release misses the cache (the files are looked at once per process). Entries are private (files 0600 in folders 0700,
-``mlfootprint.private``). Errors are never cached; an unreadable
-or malformed entry is ignored and rewritten; a read-only home only loses the speed-up.
-``MLFOOTPRINT_NO_CACHE=1`` turns the cache off.
+Parsing and validating the reference CSVs costs tens of milliseconds, most of a tracker's cold start
+and of a one-shot command's. What a tracker derives from them (its PUE and grid intensity, this
+machine's CPU row), and what a command looks up (one accelerator, one region's intensity, one PUE, one
+embodied factor: ``mlfootprint.reference.lookup``), depends only on a few settings and on the tables,
+so it is cached as JSON under ``<MLFOOTPRINT_HOME>/cache/<kind>/``, keyed by those settings, the
+package version and the size and modification time of every reference data file (every year of every
+table) and of the code that derives the values: a changed table, a changed derivation or a new release
+misses the cache (the files are looked at once per process). Entries are private (files 0600 in
+folders 0700, ``mlfootprint.private``). Errors are never cached; an unreadable or malformed entry is
+ignored and rewritten; a read-only home only loses the speed-up. ``MLFOOTPRINT_NO_CACHE=1`` turns the
+cache off.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ _INPUT_DIRS = (
     _PACKAGE / "tracking",
     _PACKAGE / "meters",
 )
+#: single modules outside those folders that derive cached values (the embodied table's reader)
+_INPUT_FILES = (_PACKAGE / "embodied.py",)
 
 
 _FINGERPRINT: list[Any] = []  # the process's one fingerprint: the package does not change under it
@@ -61,6 +65,12 @@ def _scan() -> list[Any]:
                         files.append((f"{folder.name}/{entry.name}", st.st_size, st.st_mtime_ns))
         except OSError:
             files.append((f"{folder.name}/unreadable", 0, 0))
+    for path in _INPUT_FILES:
+        try:
+            st = path.stat()
+            files.append((path.name, st.st_size, st.st_mtime_ns))
+        except OSError:
+            files.append((f"{path.name} unreadable", 0, 0))
     return [version, sorted(files)]
 
 

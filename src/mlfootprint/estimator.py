@@ -14,15 +14,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlfootprint.bounds import INTENSITY_KG_PER_KWH, PUE
-from mlfootprint.embodied import EmbodiedEstimate
 from mlfootprint.errors import InvalidValueError, UsageError
 from mlfootprint.records import Assumption, ComponentEnergy
 from mlfootprint.uncertainty import RelativeRange, footprint_interval, intensity_range, power_range, pue_range
 from mlfootprint.units import S_PER_HOUR, kg_from_g, kwh_from_j
 from mlfootprint.work.compute import ComputeDerivation, derive_compute
+
+if TYPE_CHECKING:
+    from mlfootprint.embodied import EmbodiedEstimate
 
 __all__ = ["MAX_COUNT", "MAX_HOURS", "MAX_POWER_W", "EstimateResult", "estimate"]
 
@@ -165,9 +167,9 @@ def _device_power(hardware: str | None, power_w: float | None) -> _Factor:
     """Average power per device; ``label`` is the canonical hardware name."""
     accelerator = None
     if hardware is not None:
-        from mlfootprint.reference import find_accelerator
+        from mlfootprint.reference.lookup import cached_accelerator
 
-        accelerator = find_accelerator(hardware)
+        accelerator = cached_accelerator(hardware)
     name = None if accelerator is None else accelerator.name
     if power_w is not None:
         watts = _check_number("--power-w", power_w, low=0.0, high=MAX_POWER_W)
@@ -223,8 +225,8 @@ def _pue(pue: float | None, datacenter: str | None, year: int | None) -> _Factor
         return _Factor(
             value, "user", Assumption(name="pue", value=value, unit="", source="given by the user (--pue)")
         )
-    from mlfootprint.reference.pue import DEFAULT_PUE_KEY
-    from mlfootprint.reference.years import pue_for_year
+    from mlfootprint.reference.facts import DEFAULT_PUE_KEY
+    from mlfootprint.reference.lookup import cached_pue_for_year as pue_for_year
 
     if datacenter is not None:
         fact, choice = pue_for_year(datacenter, year)
@@ -274,9 +276,9 @@ def _intensity(region: str | None, year: int | None, intensity_kg_per_kwh: float
             name="intensity", value=kg, unit="kg CO2e/kWh", source="given by the user (--intensity)"
         )
         return _Factor(kg * 1000.0, "user", given)
-    from mlfootprint.reference.years import intensity_for_year
+    from mlfootprint.reference.lookup import cached_intensity_for_year
 
-    fact, choice = intensity_for_year(region, year)
+    fact, choice = cached_intensity_for_year(region, year)
     place = fact.key if fact.name == fact.key else f"{fact.key} ({fact.name})"
     note = f"; {choice.note}" if choice.note else ""
     text = f"{place}, {fact.kind}, {fact.year}, {fact.basis} ({fact.source}){note}"
@@ -409,9 +411,9 @@ def estimate(
     )
     embodied = None
     if power.family is not None:
-        from mlfootprint.embodied import embodied_estimate, embodied_factor
+        from mlfootprint.embodied import cached_embodied_factor, embodied_estimate
 
-        embodied = embodied_estimate(dev_h, embodied_factor(power.family))
+        embodied = embodied_estimate(dev_h, cached_embodied_factor(power.family))
     inputs: dict[str, object] = {
         "hardware": power.label,
         "count": count,
