@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from mlfootprint.config import home_dir
+from mlfootprint.home import home_dir
 
 __all__ = ["cached"]
 

@@ -16,7 +16,6 @@ Embodied emissions are reported beside the operational ones, never added silentl
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
 from dataclasses import dataclass, fields
@@ -108,6 +107,8 @@ class EmbodiedEstimate:
 
 @functools.lru_cache(maxsize=1)
 def _factors() -> tuple[tuple[EmbodiedFactor, tuple[str, ...]], ...]:
+    import csv
+
     from mlfootprint.reference._table import shipped_path
 
     rows = []
@@ -141,6 +142,7 @@ def embodied_factor(family: str | None) -> EmbodiedFactor:
     return default
 
 
+@functools.lru_cache(maxsize=64)
 def cached_embodied_factor(family: str | None) -> EmbodiedFactor:
     """``embodied_factor(family)``, cached per user (``mlfootprint.datacache``): the table is not read."""
     from mlfootprint.datacache import cached

@@ -21,10 +21,10 @@ from mlfootprint.errors import InvalidValueError, UsageError
 from mlfootprint.records import Assumption, ComponentEnergy
 from mlfootprint.uncertainty import RelativeRange, footprint_interval, intensity_range, power_range, pue_range
 from mlfootprint.units import S_PER_HOUR, kg_from_g, kwh_from_j
-from mlfootprint.work.compute import ComputeDerivation, derive_compute
 
 if TYPE_CHECKING:
     from mlfootprint.embodied import EmbodiedEstimate
+    from mlfootprint.work.compute import ComputeDerivation
 
 __all__ = ["MAX_COUNT", "MAX_HOURS", "MAX_POWER_W", "EstimateResult", "estimate"]
 
@@ -148,19 +148,30 @@ def _duration(
     return wall_h, wall_h * count, f"{value:g} {option[2:]}"
 
 
-@dataclass(frozen=True, slots=True)
 class _Factor:
-    """One resolved factor: its value, how it was obtained (method or source kind) and its assumption."""
+    """One resolved factor: its value, how it was obtained (method or source kind) and its assumption.
 
-    value: float
-    kind: str
-    assumption: Assumption
-    spread_frac: float | None = None
-    cfe_pct: float | None = None
-    label: str | None = None
-    rel: RelativeRange | None = None
-    note: str = ""
-    family: str | None = None
+    Private to this module, so a plain slotted class: a dataclass costs a command's start about a
+    millisecond to create.
+    """
+
+    __slots__ = ("assumption", "cfe_pct", "family", "kind", "label", "note", "rel", "spread_frac", "value")
+
+    def __init__(
+        self,
+        value: float,
+        kind: str,
+        assumption: Assumption,
+        spread_frac: float | None = None,
+        cfe_pct: float | None = None,
+        label: str | None = None,
+        rel: RelativeRange | None = None,
+        note: str = "",
+        family: str | None = None,
+    ) -> None:
+        self.value, self.kind, self.assumption = value, kind, assumption
+        self.spread_frac, self.cfe_pct, self.label, self.rel = spread_frac, cfe_pct, label, rel
+        self.note, self.family = note, family
 
 
 def _device_power(hardware: str | None, power_w: float | None) -> _Factor:
@@ -348,6 +359,8 @@ def estimate(
     if any(v is not None for v in (flops, params, active_params, tokens, achieved_tflops, mfu)):
         if any(v is not None for v in (hours, days, device_hours)):
             raise UsageError("give the duration or the compute (--flops/--params), not both")
+        from mlfootprint.work.compute import derive_compute
+
         compute = derive_compute(
             count=count, hardware=hardware, flops=flops, params=params, active_params=active_params,
             tokens=tokens, workload=workload, achieved_tflops=achieved_tflops, mfu=mfu, precision=precision,

@@ -9,7 +9,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -191,6 +190,8 @@ OUTPUT_DIRS = {"plots": "--plots"}
 
 def _probe_folder(folder: Path, option: str, given: str) -> None:
     """Create and remove a file in ``folder``: the one test that also holds for root and read-only mounts."""
+    import tempfile
+
     try:
         fd, name = tempfile.mkstemp(prefix=".mlfootprint-probe-", dir=folder)
     except OSError as exc:

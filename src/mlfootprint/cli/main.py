@@ -125,11 +125,13 @@ def _register(sub: Any, name: str) -> bool:
     return True
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(command: str | None = None, *, siblings: bool = True) -> argparse.ArgumentParser:
     """The command-line parser: every command in full, or only ``command`` in full.
 
     With ``command`` (a name of ``COMMANDS``), the other commands are listed by name and one-line help
-    without importing their modules: ``--help`` and a command's start stay fast.
+    without importing their modules: ``--help`` and a command's start stay fast. ``siblings=False``
+    leaves them out altogether, for a command line that starts with ``command`` (nothing before it can
+    ask for the top-level help that lists them).
     """
     parser = OneLineParser(
         prog="mlfootprint",
@@ -143,6 +145,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name in COMMAND_MODULES:
         if lazy and name in tabled and name != chosen:
+            if not siblings and chosen is not None:
+                continue
             for cmd, (module, help_text) in COMMANDS.items():
                 if module == name:
                     sub.add_parser(cmd, help=help_text, add_help=False)
@@ -174,9 +178,9 @@ def _command_of(argv: Sequence[str]) -> str:
 
 
 @functools.cache
-def _shared_parser(command: str) -> argparse.ArgumentParser:
+def _shared_parser(command: str, siblings: bool = True) -> argparse.ArgumentParser:
     """The parser for ``command``, built once per process (parsing does not change it)."""
-    return build_parser(command)
+    return build_parser(command, siblings=siblings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,7 +200,8 @@ def mask_text(text: str) -> str:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         words = list(sys.argv[1:] if argv is None else argv)
-        parser = _shared_parser(_command_of(words))
+        command = _command_of(words)
+        parser = _shared_parser(command, siblings=not (command and words[0] == command))
         args = parser.parse_args(words)
         if getattr(args, "func", None) is None:
             parser.print_help(sys.stderr)

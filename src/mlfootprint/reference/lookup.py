@@ -6,12 +6,14 @@ command's time. These functions return exactly what ``find_accelerator``, ``inte
 ``pue_for_year`` return, read back from a per-user cache keyed by the name asked for (and the year),
 the tables' files and the code that reads them. An unknown or ambiguous name raises the resolver's own
 error, which is never cached; ``MLFOOTPRINT_NO_CACHE=1`` resolves from the tables every time. Only the
-shipped tables are cached: a user's own table goes through the resolvers directly.
+shipped tables are cached: a user's own table goes through the resolvers directly. Within a process a
+name is resolved once (``mlfootprint papers`` asks for the same few accelerators fifty times).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.datacache import cached
@@ -39,6 +41,7 @@ def _pair_to_json(pair: tuple[DataclassInstance, YearChoice]) -> dict[str, Any]:
     return {"fact": _to_json(pair[0]), "choice": _to_json(pair[1])}
 
 
+@functools.lru_cache(maxsize=256)
 def cached_accelerator(name: str) -> Accelerator:
     """``find_accelerator(name)`` on the shipped table, cached per user.
 
@@ -54,6 +57,7 @@ def cached_accelerator(name: str) -> Accelerator:
     return cached("accelerator", [name], compute, _to_json, lambda doc: _from_json(Accelerator, doc))
 
 
+@functools.lru_cache(maxsize=256)
 def cached_intensity_for_year(region: str, year: int | None) -> tuple[IntensityFact, YearChoice]:
     """``intensity_for_year(region, year)`` on the shipped tables, cached per user.
 
@@ -72,6 +76,7 @@ def cached_intensity_for_year(region: str, year: int | None) -> tuple[IntensityF
     return cached("intensity", [region, year], compute, _pair_to_json, decode)
 
 
+@functools.lru_cache(maxsize=256)
 def cached_pue_for_year(datacenter: str, year: int | None) -> tuple[PueFact, YearChoice]:
     """``pue_for_year(datacenter, year)`` on the shipped table, cached per user.
 
