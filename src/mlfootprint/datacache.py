@@ -19,25 +19,28 @@ import json
 import os
 import zlib
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from mlfootprint.home import home_dir
+from mlfootprint.home import home_folder
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["cached"]
 
 T = TypeVar("T")
 
-_PACKAGE = Path(__file__).resolve().parent
+# paths as text (os.path): a cache hit needs no pathlib, which a one-shot command may not load otherwise
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
 #: the folders whose files decide a cached value: the tables and the code that reads and derives from them
 _INPUT_DIRS = (
-    _PACKAGE / "reference" / "data",
-    _PACKAGE / "reference",
-    _PACKAGE / "tracking",
-    _PACKAGE / "meters",
+    os.path.join(_PACKAGE, "reference", "data"),
+    os.path.join(_PACKAGE, "reference"),
+    os.path.join(_PACKAGE, "tracking"),
+    os.path.join(_PACKAGE, "meters"),
 )
 #: single modules outside those folders that derive cached values (the embodied table's reader)
-_INPUT_FILES = (_PACKAGE / "embodied.py",)
+_INPUT_FILES = (os.path.join(_PACKAGE, "embodied.py"),)
 
 
 _FINGERPRINT: list[Any] = []  # the process's one fingerprint: the package does not change under it
@@ -51,7 +54,7 @@ def _fingerprint() -> list[Any]:
 
 def _scan() -> list[Any]:
     try:  # the package's own entry (its version is written there) without importing the package root
-        st = (_PACKAGE / "__init__.py").stat()
+        st = os.stat(os.path.join(_PACKAGE, "__init__.py"))
         version: Any = [st.st_size, st.st_mtime_ns]
     except OSError:
         version = None
@@ -62,15 +65,16 @@ def _scan() -> list[Any]:
                 for entry in entries:
                     if entry.is_file():
                         st = entry.stat()
-                        files.append((f"{folder.name}/{entry.name}", st.st_size, st.st_mtime_ns))
+                        name = f"{os.path.basename(folder)}/{entry.name}"
+                        files.append((name, st.st_size, st.st_mtime_ns))
         except OSError:
-            files.append((f"{folder.name}/unreadable", 0, 0))
+            files.append((f"{os.path.basename(folder)}/unreadable", 0, 0))
     for path in _INPUT_FILES:
         try:
-            st = path.stat()
-            files.append((path.name, st.st_size, st.st_mtime_ns))
+            st = os.stat(path)
+            files.append((os.path.basename(path), st.st_size, st.st_mtime_ns))
         except OSError:
-            files.append((f"{path.name} unreadable", 0, 0))
+            files.append((f"{os.path.basename(path)} unreadable", 0, 0))
     return [version, sorted(files)]
 
 
@@ -90,22 +94,26 @@ def cached(
     """
     if os.environ.get("MLFOOTPRINT_NO_CACHE"):
         return compute()
-    folder = cache_dir if cache_dir is not None else home_dir() / "cache" / kind
+    folder = os.fspath(cache_dir) if cache_dir is not None else os.path.join(home_folder(), "cache", kind)
     # the file is named by a checksum of the key and holds the key itself: a read checks it, so two keys
     # with the same checksum only miss the cache, never read each other's value
     full_key = json.dumps([key, _fingerprint()], default=str)
-    path = folder / f"{zlib.crc32(full_key.encode()):08x}{zlib.adler32(full_key.encode()):08x}.json"
+    name = f"{zlib.crc32(full_key.encode()):08x}{zlib.adler32(full_key.encode()):08x}.json"
+    path = os.path.join(folder, name)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, encoding="utf-8") as handle:
+            doc = json.loads(handle.read())
         if doc["key"] == full_key:
             return decode(doc["value"])
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no entry yet, or a damaged one: compute and (re)write it
     value = compute()
     try:
+        from pathlib import Path
+
         from mlfootprint.private import write_private
 
-        write_private(path, json.dumps({"key": full_key, "value": encode(value)}).encode())
+        write_private(Path(path), json.dumps({"key": full_key, "value": encode(value)}).encode())
     except OSError:
         pass  # the cache is an optimisation, never a requirement
     return value

@@ -22,7 +22,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.records import Assumption
+from mlfootprint.provenance import Assumption
 from mlfootprint.uncertainty import RelativeRange, combine_product
 
 __all__ = [

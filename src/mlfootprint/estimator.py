@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlfootprint.bounds import INTENSITY_KG_PER_KWH, PUE
 from mlfootprint.errors import InvalidValueError, UsageError
-from mlfootprint.records import Assumption, ComponentEnergy
+from mlfootprint.provenance import Assumption, ComponentEnergy
 from mlfootprint.uncertainty import RelativeRange, footprint_interval, intensity_range, power_range, pue_range
 from mlfootprint.units import S_PER_HOUR, kg_from_g, kwh_from_j
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["home_dir"]
+if TYPE_CHECKING:
+    from pathlib import Path
+
+__all__ = ["home_dir", "home_folder"]
 
 
 def home_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -17,8 +20,15 @@ def home_dir(env: Mapping[str, str] | None = None) -> Path:
 
     ``$MLFOOTPRINT_HOME``, else ``$XDG_DATA_HOME/mlfootprint``, else ``~/.local/share/mlfootprint``.
     """
+    from pathlib import Path
+
+    return Path(home_folder(env))
+
+
+def home_folder(env: Mapping[str, str] | None = None) -> str:
+    """``home_dir()`` as text, for a caller that has no other use for pathlib (the data cache)."""
     env = os.environ if env is None else env
     if env.get("MLFOOTPRINT_HOME"):
-        return Path(env["MLFOOTPRINT_HOME"])
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "mlfootprint"
+        return env["MLFOOTPRINT_HOME"]
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "mlfootprint")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -142,7 +143,8 @@ def _number(row: Mapping[str, str], column: str, *, optional: bool = False) -> f
 
 @lru_cache(maxsize=1)
 def _packaged_text() -> str:
-    return (DATA_DIR / "papers_compute.csv").read_text(encoding="utf-8")
+    with open(os.path.join(DATA_DIR, "papers_compute.csv"), encoding="utf-8") as handle:
+        return handle.read()
 
 
 def load_compute_rows(text: str | None = None) -> tuple[ComputeRow, ...]:

@@ -9,11 +9,11 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 
 from mlfootprint.errors import ReferenceDataError
 from mlfootprint.units import KG_PER_LB
@@ -28,9 +28,9 @@ __all__ = [
     "load_rows",
 ]
 
-#: the package's data folder, read as files (as ``shipped_path`` and the data cache do): no
-#: ``importlib.resources`` and its zip support to load for two small tables
-DATA_DIR = Path(__file__).parent / "data"
+#: the package's data folder, read as files (as ``shipped_path`` and the data cache do): neither
+#: ``importlib.resources`` nor pathlib to load for two small tables
+DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 
 ENERGY_KWH_PER_UNIT = {"kWh": 1.0, "MWh": 1000.0}
 CO2E_KG_PER_UNIT = {"lbs": KG_PER_LB, "kg": 1.0, "t": 1000.0}
@@ -165,7 +165,8 @@ def _parse(row: Mapping[str, str]) -> PaperRow:
 
 @lru_cache(maxsize=1)
 def _packaged_text() -> str:
-    return (DATA_DIR / "papers.csv").read_text(encoding="utf-8")
+    with open(os.path.join(DATA_DIR, "papers.csv"), encoding="utf-8") as handle:
+        return handle.read()
 
 
 def load_rows(text: str | None = None) -> tuple[PaperRow, ...]:

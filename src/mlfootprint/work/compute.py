@@ -21,7 +21,7 @@ from typing import Literal
 
 from mlfootprint import fmt
 from mlfootprint.errors import InvalidValueError, UsageError
-from mlfootprint.records import Assumption
+from mlfootprint.provenance import Assumption
 from mlfootprint.units import S_PER_HOUR
 
 __all__ = [
