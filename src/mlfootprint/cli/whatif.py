@@ -365,8 +365,6 @@ def render_text(result: WhatIfResult) -> str:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from mlfootprint.reduce.whatif import whatif
 
     _check_when_options(args)
@@ -379,6 +377,8 @@ def _handle(args: argparse.Namespace) -> int:
         )
     result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)
     if args.plot:
+        from pathlib import Path
+
         from mlfootprint.report.plots import waterfall_figure
 
         waterfall_figure(result).savefig(Path(args.plot))
