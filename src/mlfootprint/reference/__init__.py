@@ -69,7 +69,7 @@ _MODULE_OF = {
     "IntensityFact": "facts", "intensity_facts": "grid", "load_cloud_regions": "grid",
     "load_country_intensity": "grid", "load_subnational_intensity": "grid", "resolve_intensity": "grid",
     "world_intensity": "grid",
-    "Accelerator": "facts", "accelerators": "hardware", "find_accelerator": "hardware",
+    "Accelerator": "accelerator", "accelerators": "hardware", "find_accelerator": "hardware",
     "load_accelerators": "hardware",
     "PueFact": "facts", "default_pue": "pue", "load_pue": "pue", "pue_facts": "pue", "resolve_pue": "pue",
     "TableInfo": "tables", "list_tables": "tables", "table_rows": "tables", "validate_table": "tables",

@@ -1,52 +1,20 @@
-"""The typed facts the reference tables resolve to: one accelerator, one intensity, one PUE, a year choice.
+"""The typed facts of where a run ran: one grid intensity, one PUE, and which year of a table was used.
 
 They live apart from the tables' loaders and schemas so that a value read back from the per-user cache
 (``mlfootprint.reference.lookup``) needs only these classes, not the machinery that parses the tables.
-The loaders' modules re-export them (``mlfootprint.reference.hardware.Accelerator`` and so on).
+The loaders' modules re-export them (``mlfootprint.reference.grid.IntensityFact`` and so on); the
+accelerator's fact is ``mlfootprint.reference.accelerator`` (a command that resolves only hardware,
+``mlfootprint papers``, creates no class it does not use).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DEFAULT_PUE_KEY", "Accelerator", "IntensityFact", "PueFact", "YearChoice"]
+__all__ = ["DEFAULT_PUE_KEY", "IntensityFact", "PueFact", "YearChoice"]
 
 #: the key of the industry-average series used by ``mlfootprint.reference.pue.default_pue``
 DEFAULT_PUE_KEY = "uptime-global-average"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Accelerator:
-    """A GPU or TPU with its power and peak throughput, per chip.
-
-    ``measured_avg_power_w`` is a published measured average *system* power per accelerator (it includes
-    the accelerator's share of host, memory, network and fans), with its relative spread (one standard
-    deviation as a fraction) and where it was published. ``tdp_w`` is the vendor's TDP / board power.
-    """
-
-    name: str
-    vendor: str
-    kind: str
-    aliases: tuple[str, ...]
-    tdp_w: float | None
-    measured_avg_power_w: float | None
-    measured_power_spread_frac: float | None
-    measured_power_source: str | None
-    peak_fp16_tflops: float | None
-    peak_fp32_tflops: float | None
-    memory_gb: float | None
-    year: int | None
-    source: str
-    family: str | None = None
-    form_factor: str = ""
-    estimated_power_w: float | None = None
-    estimated_power_basis: str = ""
-    confidence: str = "high"
-
-    @property
-    def power_inherited(self) -> bool:
-        """True when the measured average was published for the family, not this board."""
-        return (self.measured_power_source or "").startswith("inherited from")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

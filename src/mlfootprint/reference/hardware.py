@@ -28,7 +28,7 @@ from mlfootprint.reference._table import (
     read_rows,
     shipped_path,
 )
-from mlfootprint.reference.facts import Accelerator
+from mlfootprint.reference.accelerator import Accelerator
 
 __all__ = [
     "ACCELERATOR_SCHEMA",

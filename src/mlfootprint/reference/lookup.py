@@ -17,10 +17,12 @@ import functools
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.datacache import cached
-from mlfootprint.reference.facts import Accelerator, IntensityFact, PueFact, YearChoice
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+    from mlfootprint.reference.accelerator import Accelerator
+    from mlfootprint.reference.facts import IntensityFact, PueFact, YearChoice
 
 __all__ = ["cached_accelerator", "cached_intensity_for_year", "cached_pue_for_year"]
 
@@ -54,7 +56,12 @@ def cached_accelerator(name: str) -> Accelerator:
 
         return find_accelerator(name)
 
-    return cached("accelerator", [name], compute, _to_json, lambda doc: _from_json(Accelerator, doc))
+    def decode(doc: dict[str, Any]) -> Accelerator:
+        from mlfootprint.reference.accelerator import Accelerator
+
+        return _from_json(Accelerator, doc)
+
+    return cached("accelerator", [name], compute, _to_json, decode)
 
 
 @functools.lru_cache(maxsize=256)
@@ -71,6 +78,8 @@ def cached_intensity_for_year(region: str, year: int | None) -> tuple[IntensityF
         return intensity_for_year(region, year)
 
     def decode(doc: dict[str, Any]) -> tuple[IntensityFact, YearChoice]:
+        from mlfootprint.reference.facts import IntensityFact, YearChoice
+
         return _from_json(IntensityFact, doc["fact"]), _from_json(YearChoice, doc["choice"])
 
     return cached("intensity", [region, year], compute, _pair_to_json, decode)
@@ -90,6 +99,8 @@ def cached_pue_for_year(datacenter: str, year: int | None) -> tuple[PueFact, Yea
         return pue_for_year(datacenter, year)
 
     def decode(doc: dict[str, Any]) -> tuple[PueFact, YearChoice]:
+        from mlfootprint.reference.facts import PueFact, YearChoice
+
         return _from_json(PueFact, doc["fact"]), _from_json(YearChoice, doc["choice"])
 
     return cached("pue", [datacenter, year], compute, _pair_to_json, decode)
