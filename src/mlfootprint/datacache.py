@@ -113,7 +113,8 @@ def cached(
 
         from mlfootprint.private import write_private
 
-        write_private(Path(path), json.dumps({"key": full_key, "value": encode(value)}).encode())
+        # no fsync: an entry torn by a crash fails to parse or to match its key and is rewritten
+        write_private(Path(path), json.dumps({"key": full_key, "value": encode(value)}).encode(), sync=False)
     except OSError:
         pass  # the cache is an optimisation, never a requirement
     return value
