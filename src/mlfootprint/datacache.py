@@ -8,17 +8,18 @@ so it is cached as JSON under ``<MLFOOTPRINT_HOME>/cache/<kind>/``, keyed by tho
 package version and the size and modification time of every reference data file (every year of every
 table) and of the code that derives the values: a changed table, a changed derivation or a new release
 misses the cache (the files are looked at once per process). Entries are private (files 0600 in
-folders 0700, ``mlfootprint.private``). Errors are never cached; an unreadable or malformed entry is
-ignored and rewritten; a read-only home only loses the speed-up. ``MLFOOTPRINT_NO_CACHE=1`` turns the
-cache off.
+folders 0700, ``mlfootprint.private``). Errors are never cached, nor what a command refused for bad
+input had resolved (``held_entries``); an unreadable or malformed entry is ignored and rewritten; a
+read-only home only loses the speed-up. ``MLFOOTPRINT_NO_CACHE=1`` turns the cache off.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mlfootprint.home import home_folder
@@ -26,7 +27,7 @@ from mlfootprint.home import home_folder
 if TYPE_CHECKING:
     from pathlib import Path
 
-__all__ = ["cached"]
+__all__ = ["cached", "held_entries"]
 
 T = TypeVar("T")
 
@@ -108,13 +109,46 @@ def cached(
     except (OSError, ValueError, KeyError, TypeError):
         pass  # no entry yet, or a damaged one: compute and (re)write it
     value = compute()
+    data = json.dumps({"key": full_key, "value": encode(value)}).encode()
+    if _HELD:
+        _HELD[-1].append((path, data))
+    else:
+        _write((path, data))
+    return value
+
+
+def _write(entry: tuple[str, bytes]) -> None:
     try:
         from pathlib import Path
 
         from mlfootprint.private import write_private
 
         # no fsync: an entry torn by a crash fails to parse or to match its key and is rewritten
-        write_private(Path(path), json.dumps({"key": full_key, "value": encode(value)}).encode(), sync=False)
+        write_private(Path(entry[0]), entry[1], sync=False)
     except OSError:
         pass  # the cache is an optimisation, never a requirement
-    return value
+
+
+#: the entries computed inside ``held_entries()`` blocks, innermost last, not written yet
+_HELD: list[list[tuple[str, bytes]]] = []
+
+
+@contextlib.contextmanager
+def held_entries() -> Iterator[Callable[[], None]]:
+    """A block whose new entries are written only when it calls the ``commit`` it is given.
+
+    A command runs in one and commits when it succeeded: a command refused for bad input (an unknown
+    name, an out-of-range number found after the names were resolved) leaves nothing behind. Entries
+    not committed when the block ends are dropped.
+    """
+    pending: list[tuple[str, bytes]] = []
+
+    def commit() -> None:
+        while pending:
+            _write(pending.pop(0))
+
+    _HELD.append(pending)
+    try:
+        yield commit
+    finally:
+        _HELD.remove(pending)

@@ -90,9 +90,12 @@ def test_the_estimate_prints_the_published_figures_from_the_cache(tmp_path: Path
         (["--hardware", "V1OO"], "mlfootprint: error: unknown hardware 'V1OO'; closest: V100"),
         (["--region", "Frnce"], "mlfootprint: error: unknown region 'Frnce'; closest: France, Greece"),
         (["--region", "Georgia"], "mlfootprint: error: ambiguous region 'Georgia': matches GEO"),
+        # found bad after the hardware and the region were resolved
+        (["--power-w", "-1"], "mlfootprint: error: --power-w: -1.0 must be greater than 0"),
+        (["--cfe-pct", "-1"], "mlfootprint: error: --cfe-pct: -1.0 must be at least 0"),
     ],
 )
-def test_a_bad_name_fails_the_same_every_time_and_is_not_cached(
+def test_bad_input_fails_the_same_every_time_and_caches_nothing(
     args: list[str], message: str, tmp_path: Path
 ) -> None:
     good = dict(zip(ESTIMATE[1::2], ESTIMATE[2::2], strict=True))
@@ -104,5 +107,4 @@ def test_a_bad_name_fails_the_same_every_time_and_is_not_cached(
         assert (status, out) == (2, "")
         assert err.startswith(message) and err.count("\n") == 1
     assert runs[0][:3] == runs[1][:3] == runs[2][:3]
-    bad_kind = "accelerator" if args[0] == "--hardware" else "intensity"
-    assert not list((tmp_path / "home" / "cache" / bad_kind).glob("*.json"))
+    assert not (tmp_path / "home").exists()  # a refused command leaves nothing, not even a cache entry

@@ -148,3 +148,15 @@ def test_the_reference_package_loads_a_module_when_a_name_is_used() -> None:
     loaded = done.stdout.strip()
     assert "mlfootprint.reference.hardware" in loaded
     assert "grid" not in loaded and "cpus" not in loaded and "pue" not in loaded
+
+
+def test_entries_held_by_a_command_are_written_only_when_it_commits(cache: Path) -> None:
+    with datacache.held_entries():
+        cached_accelerator("V100")
+    assert not cache.exists()  # a refused command's look-ups are dropped
+    _forget_this_process()
+    with datacache.held_entries() as commit:
+        cached_accelerator("V100")
+        assert not cache.exists()
+        commit()
+    assert _entry(cache, "accelerator").is_file()

@@ -264,7 +264,12 @@ def _main(argv: Sequence[str] | None) -> int:
         from mlfootprint.cli._common import check_output_paths  # after parsing: --help never needs it
 
         check_output_paths(args)
-        status: int = args.func(args)
+        from mlfootprint.datacache import held_entries
+
+        with held_entries() as commit:  # look-ups a refused command resolved are not cached
+            status: int = args.func(args)
+            if status == 0:
+                commit()
     except MlfootprintError as exc:
         print(f"mlfootprint: error: {mask_text(one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code
