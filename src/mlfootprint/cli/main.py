@@ -1,3 +1,4 @@
+# size: the dispatch with its argparse classes: --help imports no other module of mlfootprint.cli
 """Entry point of the ``mlfootprint`` command.
 
 Each command lives in its own module with ``register(subparsers)``; the handler it sets as ``func``
