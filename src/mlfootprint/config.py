@@ -16,24 +16,13 @@ from typing import Any
 
 from mlfootprint.bounds import FLUSH_INTERVAL_S, INTERVAL_S, PUE, SAMPLES_KEPT, YEAR, or_word
 from mlfootprint.errors import ConfigError, InvalidValueError
+from mlfootprint.home import home_dir
 
 __all__ = ["Settings", "default_db_url", "home_dir", "load_settings"]
 
 ENV_PREFIX = "MLFOOTPRINT_"
 #: a config file larger than this is not a config file
 MAX_CONFIG_BYTES = 64 * 1024
-
-
-def home_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Per-user data folder.
-
-    ``$MLFOOTPRINT_HOME``, else ``$XDG_DATA_HOME/mlfootprint``, else ``~/.local/share/mlfootprint``.
-    """
-    env = os.environ if env is None else env
-    if env.get("MLFOOTPRINT_HOME"):
-        return Path(env["MLFOOTPRINT_HOME"])
-    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "mlfootprint"
 
 
 def default_db_url(env: Mapping[str, str] | None = None) -> str:

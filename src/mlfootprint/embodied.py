@@ -16,15 +16,13 @@ Embodied emissions are reported beside the operational ones, never added silentl
 
 from __future__ import annotations
 
-import csv
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.records import Assumption
-from mlfootprint.reference._table import shipped_path
+from mlfootprint.provenance import Assumption
 from mlfootprint.uncertainty import RelativeRange, combine_product
 
 __all__ = [
@@ -32,6 +30,7 @@ __all__ = [
     "DEFAULT_UTILISATION_FRAC",
     "EmbodiedEstimate",
     "EmbodiedFactor",
+    "cached_embodied_factor",
     "embodied_estimate",
     "embodied_factor",
 ]
@@ -108,6 +107,10 @@ class EmbodiedEstimate:
 
 @functools.lru_cache(maxsize=1)
 def _factors() -> tuple[tuple[EmbodiedFactor, tuple[str, ...]], ...]:
+    import csv
+
+    from mlfootprint.reference._table import shipped_path
+
     rows = []
     with shipped_path("embodied.csv").open(newline="", encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
@@ -137,6 +140,18 @@ def embodied_factor(family: str | None) -> EmbodiedFactor:
             default = factor
     assert default is not None  # the shipped table has a default row
     return default
+
+
+@functools.lru_cache(maxsize=64)
+def cached_embodied_factor(family: str | None) -> EmbodiedFactor:
+    """``embodied_factor(family)``, cached per user (``mlfootprint.datacache``): the table is not read."""
+    from mlfootprint.datacache import cached
+
+    return cached(
+        "embodied", [family], lambda: embodied_factor(family),
+        lambda f: {x.name: getattr(f, x.name) for x in fields(f)},
+        lambda doc: EmbodiedFactor(**doc),
+    )  # fmt: skip
 
 
 def embodied_estimate(

@@ -14,15 +14,17 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlfootprint.bounds import INTENSITY_KG_PER_KWH, PUE
-from mlfootprint.embodied import EmbodiedEstimate
 from mlfootprint.errors import InvalidValueError, UsageError
-from mlfootprint.records import Assumption, ComponentEnergy
+from mlfootprint.provenance import Assumption, ComponentEnergy
 from mlfootprint.uncertainty import RelativeRange, footprint_interval, intensity_range, power_range, pue_range
 from mlfootprint.units import S_PER_HOUR, kg_from_g, kwh_from_j
-from mlfootprint.work.compute import ComputeDerivation, derive_compute
+
+if TYPE_CHECKING:
+    from mlfootprint.embodied import EmbodiedEstimate
+    from mlfootprint.work.compute import ComputeDerivation
 
 __all__ = ["MAX_COUNT", "MAX_HOURS", "MAX_POWER_W", "EstimateResult", "estimate"]
 
@@ -146,28 +148,39 @@ def _duration(
     return wall_h, wall_h * count, f"{value:g} {option[2:]}"
 
 
-@dataclass(frozen=True, slots=True)
 class _Factor:
-    """One resolved factor: its value, how it was obtained (method or source kind) and its assumption."""
+    """One resolved factor: its value, how it was obtained (method or source kind) and its assumption.
 
-    value: float
-    kind: str
-    assumption: Assumption
-    spread_frac: float | None = None
-    cfe_pct: float | None = None
-    label: str | None = None
-    rel: RelativeRange | None = None
-    note: str = ""
-    family: str | None = None
+    Private to this module, so a plain slotted class: a dataclass costs a command's start about a
+    millisecond to create.
+    """
+
+    __slots__ = ("assumption", "cfe_pct", "family", "kind", "label", "note", "rel", "spread_frac", "value")
+
+    def __init__(
+        self,
+        value: float,
+        kind: str,
+        assumption: Assumption,
+        spread_frac: float | None = None,
+        cfe_pct: float | None = None,
+        label: str | None = None,
+        rel: RelativeRange | None = None,
+        note: str = "",
+        family: str | None = None,
+    ) -> None:
+        self.value, self.kind, self.assumption = value, kind, assumption
+        self.spread_frac, self.cfe_pct, self.label, self.rel = spread_frac, cfe_pct, label, rel
+        self.note, self.family = note, family
 
 
 def _device_power(hardware: str | None, power_w: float | None) -> _Factor:
     """Average power per device; ``label`` is the canonical hardware name."""
     accelerator = None
     if hardware is not None:
-        from mlfootprint.reference import find_accelerator
+        from mlfootprint.reference.lookup import cached_accelerator
 
-        accelerator = find_accelerator(hardware)
+        accelerator = cached_accelerator(hardware)
     name = None if accelerator is None else accelerator.name
     if power_w is not None:
         watts = _check_number("--power-w", power_w, low=0.0, high=MAX_POWER_W)
@@ -223,8 +236,8 @@ def _pue(pue: float | None, datacenter: str | None, year: int | None) -> _Factor
         return _Factor(
             value, "user", Assumption(name="pue", value=value, unit="", source="given by the user (--pue)")
         )
-    from mlfootprint.reference.pue import DEFAULT_PUE_KEY
-    from mlfootprint.reference.years import pue_for_year
+    from mlfootprint.reference.facts import DEFAULT_PUE_KEY
+    from mlfootprint.reference.lookup import cached_pue_for_year as pue_for_year
 
     if datacenter is not None:
         fact, choice = pue_for_year(datacenter, year)
@@ -274,9 +287,9 @@ def _intensity(region: str | None, year: int | None, intensity_kg_per_kwh: float
             name="intensity", value=kg, unit="kg CO2e/kWh", source="given by the user (--intensity)"
         )
         return _Factor(kg * 1000.0, "user", given)
-    from mlfootprint.reference.years import intensity_for_year
+    from mlfootprint.reference.lookup import cached_intensity_for_year
 
-    fact, choice = intensity_for_year(region, year)
+    fact, choice = cached_intensity_for_year(region, year)
     place = fact.key if fact.name == fact.key else f"{fact.key} ({fact.name})"
     note = f"; {choice.note}" if choice.note else ""
     text = f"{place}, {fact.kind}, {fact.year}, {fact.basis} ({fact.source}){note}"
@@ -346,6 +359,8 @@ def estimate(
     if any(v is not None for v in (flops, params, active_params, tokens, achieved_tflops, mfu)):
         if any(v is not None for v in (hours, days, device_hours)):
             raise UsageError("give the duration or the compute (--flops/--params), not both")
+        from mlfootprint.work.compute import derive_compute
+
         compute = derive_compute(
             count=count, hardware=hardware, flops=flops, params=params, active_params=active_params,
             tokens=tokens, workload=workload, achieved_tflops=achieved_tflops, mfu=mfu, precision=precision,
@@ -409,9 +424,9 @@ def estimate(
     )
     embodied = None
     if power.family is not None:
-        from mlfootprint.embodied import embodied_estimate, embodied_factor
+        from mlfootprint.embodied import cached_embodied_factor, embodied_estimate
 
-        embodied = embodied_estimate(dev_h, embodied_factor(power.family))
+        embodied = embodied_estimate(dev_h, cached_embodied_factor(power.family))
     inputs: dict[str, object] = {
         "hardware": power.label,
         "count": count,

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from mlfootprint.errors import ReferenceDataError
 from mlfootprint.estimator import EstimateResult, estimate
 from mlfootprint.papers import TOLERANCE_FRAC, PaperRow, Reproduction, load_rows
-from mlfootprint.reference.papers import Printed
+from mlfootprint.reference.papers import DATA_DIR, Printed
 
 __all__ = ["ComputeReproduction", "ComputeRow", "load_compute_rows", "reproduce_compute_all"]
 
@@ -143,8 +143,8 @@ def _number(row: Mapping[str, str], column: str, *, optional: bool = False) -> f
 
 @lru_cache(maxsize=1)
 def _packaged_text() -> str:
-    path = resources.files("mlfootprint.reference") / "data" / "papers_compute.csv"
-    return path.read_text(encoding="utf-8")
+    with open(os.path.join(DATA_DIR, "papers_compute.csv"), encoding="utf-8") as handle:
+        return handle.read()
 
 
 def load_compute_rows(text: str | None = None) -> tuple[ComputeRow, ...]:

@@ -41,8 +41,12 @@ def create_private_file(path: Path) -> bool:
     return True
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (a 0600 temporary file renamed over it)."""
+def write_private(path: Path, data: bytes, *, sync: bool = True) -> None:
+    """Write ``data`` to ``path`` atomically (a 0600 temporary file renamed over it).
+
+    ``sync=False`` skips the flush to disk (milliseconds each on a busy disk), for files whose loss or
+    damage in a crash costs nothing but recomputing them (a cache entry is read back only if it parses).
+    """
     private_dir(path.parent)
     tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
@@ -50,7 +54,8 @@ def write_private(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
-            os.fsync(out.fileno())
+            if sync:
+                os.fsync(out.fileno())
         tmp.replace(path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from mlfootprint.provenance import Assumption, ComponentEnergy
+
 __all__ = [
     "METHODS",
     "Assumption",
@@ -35,30 +37,6 @@ Method = Literal["counter", "sampled-power", "tdp-utilisation", "dram-model", "p
 METHODS: tuple[str, ...] = ("counter", "sampled-power", "tdp-utilisation", "dram-model", "published", "user")
 
 RunStatus = Literal["running", "finished", "failed", "interrupted"]
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Assumption:
-    """One input that was filled in or resolved, with its value and where it came from."""
-
-    name: str
-    value: float | str | None
-    unit: str
-    source: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ComponentEnergy:
-    """Energy of one meter over a run or window (IT energy, PUE not applied)."""
-
-    meter_id: str  # e.g. "nvml:0", "rapl:package-0", "cpu-estimate", "dram-estimate"
-    component: str  # gpu | cpu | dram | psys | other
-    source: str  # human-readable: which device and how, e.g. "NVML total-energy counter (NVIDIA H100 ...)"
-    method: str  # one of METHODS
-    is_estimate: bool
-    energy_j: float
-    energy_j_low: float
-    energy_j_high: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

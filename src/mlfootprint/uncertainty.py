@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.records import ComponentEnergy
+from mlfootprint.provenance import ComponentEnergy
 from mlfootprint.units import J_PER_KWH
 
 __all__ = [

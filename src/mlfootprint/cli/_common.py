@@ -9,14 +9,15 @@ import math
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlfootprint.bounds import DURATION_S, check_time
 from mlfootprint.errors import InvalidValueError, UsageError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "add_db_arg",
@@ -141,6 +142,8 @@ def emit(text: str, out_path: str | None = None, option: str = "--out") -> None:
     if out_path is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         return
+    from pathlib import Path
+
     target = Path(out_path)
     tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
     try:
@@ -160,6 +163,9 @@ OUTPUT_DIRS = {"plots": "--plots"}
 
 def _probe_folder(folder: Path, option: str, given: str) -> None:
     """Create and remove a file in ``folder``: the one test that also holds for root and read-only mounts."""
+    import tempfile
+    from pathlib import Path
+
     try:
         fd, name = tempfile.mkstemp(prefix=".mlfootprint-probe-", dir=folder)
     except OSError as exc:
@@ -180,6 +186,8 @@ def check_output_paths(args: argparse.Namespace) -> None:
             continue
         if not given.strip() or "\0" in given:
             raise InvalidValueError(option, given, "is not a file name")
+        from pathlib import Path
+
         target = Path(given)
         if target.is_dir():
             raise InvalidValueError(option, given, "is a folder; give a file name")
@@ -195,6 +203,8 @@ def check_output_paths(args: argparse.Namespace) -> None:
             continue
         if not given.strip() or "\0" in given:
             raise InvalidValueError(option, given, "is not a folder name")
+        from pathlib import Path
+
         folder = Path(given)
         if folder.exists() and not folder.is_dir():
             raise InvalidValueError(option, given, "is a file, not a folder")

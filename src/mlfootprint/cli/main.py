@@ -1,3 +1,4 @@
+# size: the dispatch with its argparse classes: --help imports no other module of mlfootprint.cli
 """Entry point of the ``mlfootprint`` command.
 
 Each command lives in its own module with ``register(subparsers)``; the handler it sets as ``func``
@@ -82,19 +83,64 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _BuildingFormatter(argparse.HelpFormatter):
+    """The formatter argparse asks for while options are added (it checks their metavars with one).
+
+    Its fixed width spares building a parser the terminal's measurement (``shutil``); help is never
+    formatted with it: ``helpdoc.document`` gives every command its own formatter first.
+    """
+
+    def __init__(self, prog: str, **kwargs: Any) -> None:
+        kwargs.setdefault("width", 100)
+        super().__init__(prog, **kwargs)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ArgumentParser whose errors are one line on stderr and exit status 2.
 
     Values such as ``-6h`` or ``-3`` are taken as option values (and then rejected by the option's own
-    check, which names them) rather than mistaken for unknown options.
+    check, which names them) rather than mistaken for unknown options. A parser built with
+    ``build_parser(..., documented=False)`` adds its help texts and examples (``helpdoc.document``)
+    when its help or usage is first formatted: parsing and its one-line errors never need them.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _BuildingFormatter)
         super().__init__(*args, **kwargs)
         self._negative_number_matcher = re.compile(r"^-(\d+\.?\d*|\.\d+)([a-zA-Z]+)?$|^-(inf|nan)$", re.I)
+        self.undocumented_root: argparse.ArgumentParser | None = None
 
     def error(self, message: str) -> NoReturn:
         self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+
+    def format_usage(self) -> str:
+        self._documented()
+        return super().format_usage()
+
+    def format_help(self) -> str:
+        self._documented()
+        return super().format_help()
+
+    def _documented(self) -> None:
+        root = self.undocumented_root
+        if root is None:
+            return
+        for parser in _tree(root):
+            if isinstance(parser, OneLineParser):
+                parser.undocumented_root = None
+        from mlfootprint.cli.helpdoc import document
+
+        document(root)
+
+
+def _tree(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    """``parser`` and every parser below it."""
+    found = [parser]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                found += _tree(sub)
+    return found
 
 
 class _CommandListFormatter(argparse.HelpFormatter):
@@ -125,16 +171,22 @@ def _register(sub: Any, name: str) -> bool:
     return True
 
 
-def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+def build_parser(
+    command: str | None = None, *, siblings: bool = True, documented: bool = True
+) -> argparse.ArgumentParser:
     """The command-line parser: every command in full, or only ``command`` in full.
 
     With ``command`` (a name of ``COMMANDS``), the other commands are listed by name and one-line help
-    without importing their modules: ``--help`` and a command's start stay fast.
+    without importing their modules: ``--help`` and a command's start stay fast. ``siblings=False``
+    leaves them out altogether, for a command line that starts with ``command`` (nothing before it can
+    ask for the top-level help that lists them). ``documented=False`` leaves the help texts and examples
+    to be added when help is first formatted (see ``OneLineParser``).
     """
+    listing = command is not None and command not in COMMANDS  # the command list alone
     parser = OneLineParser(
         prog="mlfootprint",
         description="Measure, estimate, report and reduce the energy and CO2e of machine learning.",
-        formatter_class=_CommandListFormatter,
+        formatter_class=_CommandListFormatter if listing else _BuildingFormatter,
     )
     parser.add_argument("--version", action="version", version=f"mlfootprint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=OneLineParser)
@@ -143,12 +195,19 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     chosen = COMMANDS[command][0] if command in COMMANDS else None
     for name in COMMAND_MODULES:
         if lazy and name in tabled and name != chosen:
+            if not siblings and chosen is not None:
+                continue
             for cmd, (module, help_text) in COMMANDS.items():
                 if module == name:
                     sub.add_parser(cmd, help=help_text, add_help=False)
             continue
         _register(sub, name)
-    if lazy and chosen is None:  # the command list alone: its one-line helps need no examples
+    if listing:  # its one-line helps need no examples
+        return parser
+    if not documented:
+        for each in _tree(parser):
+            if isinstance(each, OneLineParser):
+                each.undocumented_root = parser
         return parser
     from mlfootprint.cli.helpdoc import document
 
@@ -174,9 +233,10 @@ def _command_of(argv: Sequence[str]) -> str:
 
 
 @functools.cache
-def _shared_parser(command: str) -> argparse.ArgumentParser:
-    """The parser for ``command``, built once per process (parsing does not change it)."""
-    return build_parser(command)
+def _shared_parser(command: str, siblings: bool = True) -> argparse.ArgumentParser:
+    """The parser for ``command``, built once per process (parsing does not change it), documented when
+    its help is first shown."""
+    return build_parser(command, siblings=siblings, documented=False)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -196,7 +256,8 @@ def mask_text(text: str) -> str:
 def _main(argv: Sequence[str] | None) -> int:
     try:
         words = list(sys.argv[1:] if argv is None else argv)
-        parser = _shared_parser(_command_of(words))
+        command = _command_of(words)
+        parser = _shared_parser(command, siblings=not (command and words[0] == command))
         args = parser.parse_args(words)
         if getattr(args, "func", None) is None:
             parser.print_help(sys.stderr)
@@ -204,7 +265,12 @@ def _main(argv: Sequence[str] | None) -> int:
         from mlfootprint.cli._common import check_output_paths  # after parsing: --help never needs it
 
         check_output_paths(args)
-        status: int = args.func(args)
+        from mlfootprint.datacache import held_entries
+
+        with held_entries() as commit:  # look-ups a refused command resolved are not cached
+            status: int = args.func(args)
+            if status == 0:
+                commit()
     except MlfootprintError as exc:
         print(f"mlfootprint: error: {mask_text(one_line(str(exc)))}", file=sys.stderr)
         return exc.exit_code

@@ -174,7 +174,7 @@ def register(sub: Any) -> None:
 def _device_power(name: str, given: float | None, option: str) -> tuple[float, str]:
     if given is not None:
         return given, "given by the user"
-    from mlfootprint.reference import find_accelerator
+    from mlfootprint.reference.lookup import cached_accelerator as find_accelerator
 
     acc = find_accelerator(name)
     if acc.measured_avg_power_w:
@@ -208,7 +208,7 @@ def _baseline_from_options(args: argparse.Namespace) -> Baseline:
 
 def _run_hardware(run: Any) -> str | None:
     """The accelerator of a stored run, from its GPU components' descriptions, when the table knows it."""
-    from mlfootprint.reference import find_accelerator
+    from mlfootprint.reference.lookup import cached_accelerator as find_accelerator
 
     for c in run.components:
         if c.component != "gpu":
@@ -262,7 +262,7 @@ def _changes(
         )
     machine = None
     if args.machine is not None:
-        from mlfootprint.reference import find_accelerator
+        from mlfootprint.reference.lookup import cached_accelerator as find_accelerator
 
         to_acc = find_accelerator(args.machine)
         power_w, power_source = _device_power(args.machine, args.machine_power_w, "--machine-power-w")
@@ -285,7 +285,7 @@ def _changes(
             name=f"PUE {fmt.number(args.to_pue, 6)}", pue=args.to_pue, source="given by the user"
         )
     elif args.datacenter is not None:
-        from mlfootprint.reference.years import pue_for_year
+        from mlfootprint.reference.lookup import cached_pue_for_year as pue_for_year
 
         fact, choice = pue_for_year(args.datacenter, _target_year(args))
         note = f"; {choice.note}" if choice.fell_back else ""
@@ -305,7 +305,7 @@ def _changes(
             net_intensity_g_per_kwh=net,
         )
     elif args.region is not None:
-        from mlfootprint.reference.years import intensity_for_year
+        from mlfootprint.reference.lookup import cached_intensity_for_year as intensity_for_year
 
         ifact, ichoice = intensity_for_year(args.region, _target_year(args))
         inote = f"; {ichoice.note}" if ichoice.fell_back else ""
@@ -365,8 +365,6 @@ def render_text(result: WhatIfResult) -> str:
 
 
 def _handle(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from mlfootprint.reduce.whatif import whatif
 
     _check_when_options(args)
@@ -379,6 +377,8 @@ def _handle(args: argparse.Namespace) -> int:
         )
     result = whatif(base, model=model, machine=machine, mechanization=mech, map_=map_)
     if args.plot:
+        from pathlib import Path
+
         from mlfootprint.report.plots import waterfall_figure
 
         waterfall_figure(result).savefig(Path(args.plot))

@@ -102,9 +102,7 @@ class Row:
 
 def shipped_path(name: str) -> Path:
     """Path of a table shipped with the package, e.g. ``shipped_path("pue.csv")``."""
-    from importlib import resources
-
-    return Path(str(resources.files("mlfootprint.reference").joinpath("data").joinpath(name)))
+    return Path(__file__).parent / "data" / name
 
 
 def normalize_hardware_name(name: str) -> str:

@@ -31,6 +31,7 @@ from mlfootprint.reference._table import (
     read_rows,
     shipped_path,
 )
+from mlfootprint.reference.facts import IntensityFact
 
 __all__ = [
     "CLOUD_SCHEMA",
@@ -111,36 +112,6 @@ _PROVIDER_ALIASES = {
     "azure": "azure",
     "microsoft": "azure",
 }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class IntensityFact:
-    """One annual average grid carbon intensity, with where it came from.
-
-    Attributes:
-        key: canonical key: ISO3 (``"DEU"``), sub-national code (``"US-EGRID-CAMX"``), cloud id
-            (``"gcp:us-central1"``), ``"world"`` or a user's key.
-        name: human-readable name of the place.
-        kind: ``country``, ``subnational``, ``cloud-region``, ``world`` or ``user``.
-        year: data year.
-        g_per_kwh: grams CO2e (or CO2 where ``basis`` says so) per kWh.
-        basis: what kind of number it is (lifecycle vs direct combustion, generation vs consumption).
-        source: citation.
-        cfe_pct: Google's carbon-free-energy share of the region in percent, if published.
-        license: licence of the source.
-        aliases: other names that resolve to this key.
-    """
-
-    key: str
-    name: str
-    kind: str
-    year: int
-    g_per_kwh: float
-    basis: str
-    source: str
-    cfe_pct: float | None
-    license: str
-    aliases: tuple[str, ...] = ()
 
 
 def _year(row: Row) -> int:

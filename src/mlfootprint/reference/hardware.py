@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from mlfootprint.errors import AmbiguousNameError, UnknownNameError
@@ -29,6 +28,7 @@ from mlfootprint.reference._table import (
     read_rows,
     shipped_path,
 )
+from mlfootprint.reference.accelerator import Accelerator
 
 __all__ = [
     "ACCELERATOR_SCHEMA",
@@ -74,40 +74,6 @@ ACCELERATOR_SCHEMA = Schema(
         Column(name="confidence", optional_column=True, choices=("high", "medium", "low")),
     ),
 )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Accelerator:
-    """A GPU or TPU with its power and peak throughput, per chip.
-
-    ``measured_avg_power_w`` is a published measured average *system* power per accelerator (it includes
-    the accelerator's share of host, memory, network and fans), with its relative spread (one standard
-    deviation as a fraction) and where it was published. ``tdp_w`` is the vendor's TDP / board power.
-    """
-
-    name: str
-    vendor: str
-    kind: str
-    aliases: tuple[str, ...]
-    tdp_w: float | None
-    measured_avg_power_w: float | None
-    measured_power_spread_frac: float | None
-    measured_power_source: str | None
-    peak_fp16_tflops: float | None
-    peak_fp32_tflops: float | None
-    memory_gb: float | None
-    year: int | None
-    source: str
-    family: str | None = None
-    form_factor: str = ""
-    estimated_power_w: float | None = None
-    estimated_power_basis: str = ""
-    confidence: str = "high"
-
-    @property
-    def power_inherited(self) -> bool:
-        """True when the measured average was published for the family, not this board."""
-        return (self.measured_power_source or "").startswith("inherited from")
 
 
 # --------------------------------------------------------------------------------------------- names

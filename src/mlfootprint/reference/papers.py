@@ -9,23 +9,28 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
-from importlib import resources
 
 from mlfootprint.errors import ReferenceDataError
 from mlfootprint.units import KG_PER_LB
 
 __all__ = [
     "CO2E_KG_PER_UNIT",
+    "DATA_DIR",
     "DURATION_UNITS",
     "ENERGY_KWH_PER_UNIT",
     "PaperRow",
     "Printed",
     "load_rows",
 ]
+
+#: the package's data folder, read as files (as ``shipped_path`` and the data cache do): neither
+#: ``importlib.resources`` nor pathlib to load for two small tables
+DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 
 ENERGY_KWH_PER_UNIT = {"kWh": 1.0, "MWh": 1000.0}
 CO2E_KG_PER_UNIT = {"lbs": KG_PER_LB, "kg": 1.0, "t": 1000.0}
@@ -160,7 +165,8 @@ def _parse(row: Mapping[str, str]) -> PaperRow:
 
 @lru_cache(maxsize=1)
 def _packaged_text() -> str:
-    return (resources.files("mlfootprint.reference") / "data" / "papers.csv").read_text(encoding="utf-8")
+    with open(os.path.join(DATA_DIR, "papers.csv"), encoding="utf-8") as handle:
+        return handle.read()
 
 
 def load_rows(text: str | None = None) -> tuple[PaperRow, ...]:

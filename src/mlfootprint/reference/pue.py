@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from mlfootprint.errors import InvalidValueError, UnknownNameError
@@ -21,8 +20,9 @@ from mlfootprint.reference._table import (
     read_rows,
     shipped_path,
 )
+from mlfootprint.reference.facts import DEFAULT_PUE_KEY, PueFact
 
-__all__ = ["PUE_SCHEMA", "PueFact", "default_pue", "load_pue", "pue_facts", "resolve_pue"]
+__all__ = ["DEFAULT_PUE_KEY", "PUE_SCHEMA", "PueFact", "default_pue", "load_pue", "pue_facts", "resolve_pue"]
 
 PUE_SCHEMA = Schema(
     table="pue",
@@ -39,23 +39,6 @@ PUE_SCHEMA = Schema(
         Column(name="confidence", optional_column=True, choices=("high", "medium", "low")),
     ),
 )
-
-#: the key of the industry-average series used by :func:`default_pue`
-DEFAULT_PUE_KEY = "uptime-global-average"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PueFact:
-    """One PUE figure: whose, which year, what scope, and where it was published."""
-
-    key: str
-    who: str
-    year: int
-    pue: float
-    source: str
-    scope: str = ""
-    aliases: tuple[str, ...] = ()
-    confidence: str = "high"
 
 
 def load_pue(path: str | Path) -> tuple[PueFact, ...]:

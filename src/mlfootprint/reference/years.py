@@ -11,9 +11,9 @@ figure and widen its range to cover the values of recent years.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from mlfootprint.reference.grid import IntensityFact, resolve_intensity
+from mlfootprint.reference.facts import IntensityFact, YearChoice
+from mlfootprint.reference.grid import resolve_intensity
 from mlfootprint.reference.pue import PueFact, resolve_pue
 
 __all__ = [
@@ -34,29 +34,6 @@ PUE_DRIFT_PER_YEAR_FRAC = 0.015
 _DRIFT_CAP_FRAC = 0.5
 #: Without a year, the range covers the values of this many latest years in the table.
 RECENT_YEARS = 5
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class YearChoice:
-    """Which year of a table was used, and how much to widen the figure's range for it.
-
-    Attributes:
-        requested: the year asked for, or None.
-        used: the data year of the figure used.
-        note: empty when the year was in the table; else how the year was chosen, for the output.
-        low_frac: multiply the range's lower bound by this (<= 1).
-        high_frac: multiply the range's upper bound by this (>= 1).
-    """
-
-    requested: int | None
-    used: int
-    note: str
-    low_frac: float = 1.0
-    high_frac: float = 1.0
-
-    @property
-    def fell_back(self) -> bool:
-        return self.requested is not None and self.requested != self.used
 
 
 def year_choice(values: dict[int, float], year: int | None, drift_per_year_frac: float) -> YearChoice:

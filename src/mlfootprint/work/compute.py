@@ -21,7 +21,7 @@ from typing import Literal
 
 from mlfootprint import fmt
 from mlfootprint.errors import InvalidValueError, UsageError
-from mlfootprint.records import Assumption
+from mlfootprint.provenance import Assumption
 from mlfootprint.units import S_PER_HOUR
 
 __all__ = [
@@ -111,7 +111,7 @@ def peak_flop_per_s(hardware: str, precision: str) -> tuple[float, str, str]:
         UnknownNameError: unknown hardware.
         UsageError: the table has no peak at that precision for the device.
     """
-    from mlfootprint.reference import find_accelerator
+    from mlfootprint.reference.lookup import cached_accelerator as find_accelerator
 
     if precision not in PRECISIONS:
         raise InvalidValueError("--precision", precision, f"must be one of {', '.join(PRECISIONS)}")

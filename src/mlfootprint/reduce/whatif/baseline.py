@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlfootprint.errors import InvalidValueError
-from mlfootprint.records import RunRecord
 from mlfootprint.units import kg_from_g, kwh_from_j
+
+if TYPE_CHECKING:
+    from mlfootprint.records import RunRecord
 
 __all__ = ["Baseline", "baseline_from_run"]
 
