@@ -21,7 +21,7 @@ from mlfootprint import logs
 ROOT = Path(__file__).resolve().parents[2]
 
 #: loaded only by what needs them: a budget, a progress mark, a series, a full recent window, an
-#: accelerator's embodied figure, a wrong name, a bad option, a log message, a secret to mask
+#: accelerator's embodied figure, a wrong name, a bad option, a log message, a secret to mask, a summary
 NOT_ON_A_RUNS_PATH = (
     "argparse",
     "csv",
@@ -34,6 +34,8 @@ NOT_ON_A_RUNS_PATH = (
     "mlfootprint.redact",
     "mlfootprint.reference",
     "mlfootprint.store.compaction",
+    "mlfootprint.store.totals",
+    "mlfootprint.sums",
     "mlfootprint.work.budget",
     "mlfootprint.work.predict",
 )

@@ -40,12 +40,11 @@ from mlfootprint.store.sql import (
     UPSERT_RUN,
     to_json,
 )
-from mlfootprint.store.totals import group_sums
 from mlfootprint.store.work_sql import WORK_TABLES, read_work, write_work
-from mlfootprint.sums import GroupSums
 
-if TYPE_CHECKING:  # compaction loads once a run's recent window is full
+if TYPE_CHECKING:  # compaction loads once a run's recent window is full; the group sums for summary
     from mlfootprint.store.compaction import Compaction, SampleAggregate
+    from mlfootprint.sums import GroupSums
 
 __all__ = ["MIN_PREFIX_LENGTH", "SQLStore"]
 
@@ -351,6 +350,7 @@ class SQLStore:
         of the selection built as records (a malformed one skipped, as ``list_runs`` skips it), for the
         caller to add (``report.group_totals.sums_of_runs``).
         """
+        from mlfootprint.store.totals import group_sums  # summary's: not on a tracked run's path
 
         def built(ids: list[str]) -> list[RunRecord]:
             runs: list[RunRecord] = []
