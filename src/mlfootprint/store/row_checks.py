@@ -12,23 +12,10 @@ from __future__ import annotations
 from mlfootprint.bounds import INTENSITY_G_PER_KWH, PUE, Bound
 from mlfootprint.serialize import RUN_STATUSES
 from mlfootprint.store.dialect import Dialect
+from mlfootprint.store.rows import NONNEGATIVE_COLUMNS, TEXT_COLUMNS
 
 __all__ = ["component_ok", "metric_ok", "phase_ok", "run_ok", "work_ok"]
 
-_TEXT = (
-    "id",
-    "project",
-    "name",
-    "pue_source",
-    "intensity_source",
-    "intensity_resolution",
-    "hostname",
-    "scope",
-)
-_NONNEGATIVE = (
-    "duration_s", "it_energy_j", "energy_j", "energy_j_low", "energy_j_high", "co2e_g", "co2e_g_low",
-    "co2e_g_high",
-)  # fmt: skip
 _NULL_OR_TEXT = ("region", "intensity_zone", "job_id", "error_type", "error_message")
 
 
@@ -53,8 +40,8 @@ def run_ok(d: Dialect, *, tags: str, extra: str, command: str, assumptions: str)
     """A ``runs`` row (``store.rows.run_from_row``); the JSON cells as given by ``Dialect.json_cell``."""
     statuses = ", ".join(f"'{s}'" for s in RUN_STATUSES)
     checks = [f"runs.status IN ({statuses})", d.is_time("runs.started_at")]
-    checks += [d.is_text(f"runs.{c}") for c in (*_TEXT, "node", "launcher")]
-    checks += [_nonnegative(d, f"runs.{c}") for c in _NONNEGATIVE]
+    checks += [d.is_text(f"runs.{c}") for c in (*TEXT_COLUMNS, "node", "launcher")]
+    checks += [_nonnegative(d, f"runs.{c}") for c in NONNEGATIVE_COLUMNS]
     checks += [_null_or(f"runs.{c}", d.is_number(f"runs.{c}")) for c in ("co2e_g_net",)]
     checks += [_within(d, "runs.pue", PUE), _within(d, "runs.intensity_g_per_kwh", INTENSITY_G_PER_KWH)]
     checks += [f"({d.is_number('runs.flush_interval_s')} AND runs.flush_interval_s > 0)"]

@@ -18,6 +18,8 @@ from mlfootprint.records import Assumption, ComponentEnergy, PhaseRecord, RunRec
 from mlfootprint.serialize import RUN_STATUSES
 
 __all__ = [
+    "NONNEGATIVE_COLUMNS",
+    "TEXT_COLUMNS",
     "MalformedRowError",
     "MalformedRowWarning",
     "component_from_row",
@@ -26,12 +28,14 @@ __all__ = [
     "run_from_row",
 ]
 
-#: columns holding non-negative energies and emissions (J, g)
-_NONNEGATIVE = (
+#: columns holding non-negative energies and emissions (J, g): checked here for each row read, and by
+#: the database in ``store.row_checks`` for the rows it sums
+NONNEGATIVE_COLUMNS = (
     "duration_s", "it_energy_j", "energy_j", "energy_j_low", "energy_j_high", "co2e_g", "co2e_g_low",
     "co2e_g_high",
 )  # fmt: skip
-_TEXT = (
+#: columns holding text
+TEXT_COLUMNS = (
     "id",
     "project",
     "name",
@@ -108,13 +112,13 @@ def run_from_row(
 ) -> RunRecord:
     """The run of one ``runs`` row (``MalformedRowError`` when any cell is malformed)."""
     rid = v.get("id")
-    for column in _TEXT:
+    for column in TEXT_COLUMNS:
         if not isinstance(v.get(column), str):
             raise MalformedRowError(rid, column, v.get(column), "is not text")
     if v["status"] not in RUN_STATUSES:
         raise MalformedRowError(rid, "status", v["status"], f"is not one of {', '.join(RUN_STATUSES)}")
     numbers: dict[str, Any] = {}
-    for column in _NONNEGATIVE:
+    for column in NONNEGATIVE_COLUMNS:
         number = number_cell(rid, column, v[column])
         assert number is not None
         if number < 0:
