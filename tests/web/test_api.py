@@ -122,9 +122,13 @@ def test_totals_count_every_run_beyond_the_listed_newest(ledger: SQLStore) -> No
     assert sum(len(s["t"]) for s in limited["over_time"].values()) == 2  # the newest two runs
     page = limited_client.get("/?by=job")
     assert page.status_code == 200 and "the newest 2 of 3 runs" in page.text
-    # a status filter applies to the listed runs, and the totals are theirs
+    assert limited_client.get("/api/runs").json()["limited"] is True
+    assert TestClient(create_app(ledger)).get("/api/runs").json()["limited"] is False
+    # a status filter applies to the listed runs, and the totals are theirs, said to be partial
     finished = limited_client.get("/api/projects?status=finished").json()
-    assert finished["total"]["runs"] == 2
+    assert finished["total"]["runs"] == 2 and finished["totals_partial"] is True
+    assert "totals are of the newest 2 runs" in limited_client.get("/?status=finished").text
+    assert full["totals_partial"] is False
 
 
 def test_unknown_run_is_404_naming_the_closest(client: TestClient) -> None:

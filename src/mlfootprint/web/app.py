@@ -24,8 +24,8 @@ from mlfootprint.web import views
 
 __all__ = ["DEFAULT_LIMIT", "create_app"]
 
-#: how many runs the table and the project totals read at most
-DEFAULT_LIMIT = 5000
+#: how many runs (the newest) the runs table and the projects' time chart read at most
+DEFAULT_LIMIT = 1000
 #: how often pages poll for live runs (milliseconds)
 POLL_MS = 2000
 
@@ -140,21 +140,23 @@ def create_app(
             status_code=status,
         )
 
-    def runs_for(request: Request) -> list[Any]:
+    def listed(request: Request) -> tuple[list[Any], bool]:
+        """The selection's newest ``runs_limit`` runs that pass the filters, and whether the limit cut it."""
         project = request.query_params.get("project") or None
         runs = store.list_runs(project=project, limit=runs_limit)
+        cut = len(runs) >= runs_limit
         status = request.query_params.get("status")
         if status:
             runs = [r for r in runs if r.status == status]
         q = (request.query_params.get("q") or "").strip().lower()
         if q:
             runs = [r for r in runs if q in _haystack(r)]
-        return runs
+        return runs, cut
 
     def projects_of(request: Request, by: str) -> dict[str, Any]:
         """The projects view: totals over every run of the selection, summed by the ledger where it can
         (a search or status filter is applied to the newest runs, and totals those)."""
-        runs = runs_for(request)
+        runs, cut = listed(request)
         group_sums = getattr(store, "group_sums", None)
         filtered = bool(request.query_params.get("status") or (request.query_params.get("q") or "").strip())
         sums = None
@@ -167,7 +169,7 @@ def create_app(
                 summed, unsure = group_sums(project=project, by=key)
                 parts.append(merge_sums(summed, sums_of_runs(unsure, by=key)))
             sums = (parts[0], parts[1])
-        return views.project_view(runs, by=by, sums=sums, runs_limit=runs_limit)
+        return views.project_view(runs, by=by, sums=sums, cut=cut)
 
     def ids_of(request: Request) -> list[str]:
         raw = request.query_params.get("ids", "")
@@ -180,10 +182,12 @@ def create_app(
 
     def api_runs(request: Request) -> Response:
         try:
-            rows = [views.run_row(r) for r in runs_for(request)]
+            runs, cut = listed(request)
+            rows = [views.run_row(r) for r in runs]
         except MlfootprintError as exc:
             return error(request, exc, api=True)
-        return JSONResponse({"runs": rows, "poll_ms": poll_ms})
+        # the newest runs_limit of the selection (the projects' totals count them all): say when it cut
+        return JSONResponse({"runs": rows, "poll_ms": poll_ms, "limited": cut})
 
     def plot_samples(run_id: str) -> Any:
         """The run's curve as a bounded downsample when the ledger can (a 10^6-sample run reads a few

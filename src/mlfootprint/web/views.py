@@ -225,14 +225,16 @@ def project_view(
     *,
     by: str = "name",
     sums: tuple[Sequence[GroupSums], Sequence[GroupSums]] | None = None,
-    runs_limit: int | None = None,
+    cut: bool = False,
 ) -> dict[str, Any]:
     """Totals per project (with intervals), the overall total, the chosen breakdown and the time series.
 
     ``sums`` are the ledger's sums per project and per breakdown group over every run of the selection
     (``SQLStore.group_sums``); without them the totals are those of ``runs``. The time series and the
-    count of running runs are always those of ``runs`` (the newest ``runs_limit`` of the selection).
+    count of running runs are always those of ``runs``: the newest of the selection, ``cut`` when there
+    were more (then totals from ``runs`` alone are partial, and the view says so).
     """
+    totals_partial = sums is None and cut
     if sums is None:
         sums = (sums_of_runs(runs, by="project"), sums_of_runs(runs, by=_by(by)))
     by_project, by_group = sums
@@ -247,7 +249,8 @@ def project_view(
         "breakdown": [_total_dict(t, group_sums[t.group]) for t in groups],
         "over_time": runs_over_time(runs),
         "over_time_runs": len(runs),
-        "over_time_partial": runs_limit is not None and len(runs) >= runs_limit and overall.runs > len(runs),
+        "over_time_partial": cut,
+        "totals_partial": totals_partial,
         "running": sum(1 for r in runs if r.status == "running"),
     }
 

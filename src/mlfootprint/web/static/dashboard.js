@@ -211,7 +211,8 @@
         cell(tr, r.per_device_hour_text, "num");
         return tr;
       }));
-      document.getElementById("count").textContent = rows.length + " of " + state.runs.length + " runs";
+      document.getElementById("count").textContent = rows.length + " of " + state.runs.length + " runs" +
+        (state.limited ? " (the newest " + state.runs.length + "; `mlfootprint summary` and `export` cover all)" : "");
       document.querySelectorAll("#runs th[data-key]").forEach((th) => {
         th.classList.toggle("sorted-asc", th.dataset.key === key && state.dir > 0);
         th.classList.toggle("sorted-desc", th.dataset.key === key && state.dir < 0);
@@ -228,6 +229,7 @@
     async function refresh() {
       const v = await getJSON("/api/runs");
       state.runs = v.runs;
+      state.limited = v.limited;
       const projects = [...new Set(v.runs.map((r) => r.project))].sort();
       const current = project.value || wantedProject;
       project.replaceChildren(el("option", { value: "" }, "any project"), ...projects.map((p) => el("option", { value: p }, p)));
