@@ -71,13 +71,29 @@ def run_embodied(components: Iterable[ComponentEnergy], duration_s: float) -> di
             boards[board] = boards.get(board, 0) + 1
     if not boards:  # a CPU-only run: the tables are not loaded for it
         return {"co2e_kg": None, "reason": NO_ACCELERATOR, "scope": SCOPE}
+    hours = max(0.0, duration_s) / 3600.0
+    unit = _per_hour(tuple(sorted(boards.items())))
+    figure = {k: (v * hours if k in _LINEAR else v) for k, v in unit.items()}
+    figure["devices"] = [dict(d) for d in unit["devices"]]
+    figure["assumptions"] = [dict(a) for a in unit["assumptions"]]
+    return figure
+
+
+#: the figure's entries proportional to the run's hours (the rest depend only on its boards)
+_LINEAR = frozenset(
+    ("co2e_kg", "co2e_kg_low", "co2e_kg_high", "device_co2e_kg", "server_co2e_kg", "device_hours")
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _per_hour(boards: tuple[tuple[str, int], ...]) -> dict[str, Any]:
+    """The figure of one hour of a run with ``boards`` (board name, count): every amount scales with time."""
     from mlfootprint.embodied import embodied_estimate, embodied_factor
 
-    hours = max(0.0, duration_s) / 3600.0
     parts: list[tuple[EmbodiedEstimate, str, int, str]] = []
-    for board, count in sorted(boards.items()):
+    for board, count in boards:
         family, matched = _family(board)
-        parts.append((embodied_estimate(count * hours, embodied_factor(family)), board, count, matched))
+        parts.append((embodied_estimate(float(count), embodied_factor(family)), board, count, matched))
     return _combined(parts)
 
 
