@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 
+from helpers.net import free_port  # noqa: E402
 from helpers.store_strategies import make_run  # noqa: E402
 from mlfootprint.records import Sample  # noqa: E402
 from mlfootprint.store import new_run_id, open_store  # noqa: E402
@@ -132,15 +132,9 @@ def main() -> int:
     return 0
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _dashboard(url: str, big: str, env: dict[str, str], repetitions: int) -> None:
     """The dashboard's pages on the same ledger: one server, each page asked ``repetitions`` times."""
-    port, token = _free_port(), secrets.token_hex(8)
+    port, token = free_port(), secrets.token_hex(8)
     server = subprocess.Popen(
         [sys.executable, "-c", CLI, "dashboard", "--db", url, "--port", str(port), "--token", token],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -42,3 +42,15 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ):
             monkeypatch.delenv(key)
     monkeypatch.setenv("MLFOOTPRINT_HOME", str(tmp_path / "mlfootprint-home"))
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty home and no config file, for tests that run commands and look at what they wrote.
+
+    Builds on ``_isolated_env``, which has already removed every stray ``MLFOOTPRINT_*`` setting.
+    """
+    monkeypatch.delenv("MLFOOTPRINT_SHARED_DIR", raising=False)
+    monkeypatch.setenv("MLFOOTPRINT_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("MLFOOTPRINT_CONFIG", str(tmp_path / "no-config.ini"))
+    return tmp_path / "home"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 pytestmark = pytest.mark.frameworks
 pytest.importorskip("torch")
 
+from helpers.net import free_port  # noqa: E402
 from mlfootprint.store import open_store  # noqa: E402
 from mlfootprint.testing import make_rapl_zone, write_energy_uj  # noqa: E402
 from mlfootprint.tracking.entry import track  # noqa: E402
@@ -31,12 +31,6 @@ RANK = Path(__file__).parent / "scripts" / "rank.py"
 CPU_TOLERANCE_FRAC = 0.35
 #: how far the job's average power may be from the machine's over the same seconds
 POWER_TOLERANCE_FRAC = 0.15
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def torchrun(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

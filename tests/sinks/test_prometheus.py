@@ -22,6 +22,7 @@ import pytest
 pytest.importorskip("prometheus_client")
 from prometheus_client.parser import text_string_to_metric_families
 
+from helpers.net import free_port
 from mlfootprint.records import Sample
 from mlfootprint.sinks.prometheus import PrometheusSink, meter_powers_w
 from mlfootprint.store import open_store
@@ -35,12 +36,6 @@ FAMILIES = {
     "mlfootprint_intensity_grams_per_kwh": "gauge",
 }
 LABELS = {"run_id", "project", "name", "job", "node", "rank"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def scrape(port: int) -> dict[str, list[Any]]:
