@@ -8,7 +8,7 @@ from __future__ import annotations
 from mlfootprint.report.fmt import fmt_duration, fmt_kwh
 from mlfootprint.report.statement import Statement
 
-__all__ = ["escape_latex", "render_latex"]
+__all__ = ["escape_latex", "latex_document", "render_latex"]
 
 _ESCAPES = {
     "\\": r"\textbackslash{}",
@@ -80,6 +80,11 @@ def render_latex(st: Statement, *, standalone: bool = False, label: str = "tab:c
         f"\\label{{{label}}}",
         "\\end{table}",
     ]
+    return latex_document(lines, standalone=standalone)
+
+
+def latex_document(lines: list[str], *, standalone: bool) -> str:
+    """``lines`` as a fragment a paper can ``\\input``, or (``standalone``) a minimal compilable document."""
     body = "\n".join(lines) + "\n"
     if not standalone:
         return body

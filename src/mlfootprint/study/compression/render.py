@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 
 from mlfootprint.report.fmt import fmt_duration, fmt_kg
-from mlfootprint.report.latex import escape_latex
+from mlfootprint.report.latex import escape_latex, latex_document
 from mlfootprint.study.compression.results import ModelRow, StudyResult
 
 __all__ = ["render_json", "render_latex", "render_markdown", "render_text"]
@@ -169,10 +169,7 @@ def render_latex(result: StudyResult, *, label: str = "tab:compression", standal
         f"\\label{{{label}}}",
         "\\end{table}",
     ]
-    body = "\n".join(lines) + "\n"
-    if not standalone:
-        return body
-    return "\\documentclass{article}\n\\begin{document}\n" + body + "\\end{document}\n"
+    return latex_document(lines, standalone=standalone)
 
 
 def render_json(result: StudyResult) -> str:
