@@ -196,11 +196,6 @@ def _total_dict(total: Total, sums: GroupSums) -> dict[str, Any]:
     return d
 
 
-def _by(by: str) -> str:
-    """``job`` is the ``job`` tag (a distributed job's ranks share it)."""
-    return "tag:job" if by == "job" else by
-
-
 def runs_over_time(runs: Iterable[RunRecord]) -> dict[str, Any]:
     """Cumulative energy and CO2e by run start, one series per project (for the projects chart)."""
     ordered = sorted(runs, key=lambda r: r.started_at)
@@ -217,7 +212,7 @@ def runs_over_time(runs: Iterable[RunRecord]) -> dict[str, Any]:
 
 def breakdown_key(by: str) -> str:
     """The ``--by`` grouping of a breakdown (``job`` is the ``job`` tag: a sweep's runs share it)."""
-    return _by(by)
+    return "tag:job" if by == "job" else by
 
 
 def project_view(
@@ -236,7 +231,7 @@ def project_view(
     """
     totals_partial = sums is None and cut
     if sums is None:
-        sums = (sums_of_runs(runs, by="project"), sums_of_runs(runs, by=_by(by)))
+        sums = (sums_of_runs(runs, by="project"), sums_of_runs(runs, by=breakdown_key(by)))
     by_project, by_group = sums
     projects, total, overall = totals_from_sums(by_project)
     groups, _, _ = totals_from_sums(by_group)
