@@ -199,12 +199,7 @@ class StartedRun:
         """Save the totals so far (status ``running``) and the new samples: the heartbeat."""
         energies_j = self.sampler.last_energies_j()
         record, totals = self.record("running", None, energies_j, final=False, batch=batch)
-        previous = list(self._previous)
-        try:
-            samples = self.save(record, batch)
-        except BaseException:
-            self._previous = previous
-            raise
+        samples = self.save(record, batch)  # a failed save leaves every state as it was, for the retry
         self._totals = totals
         self.sinks.flush(record, samples)
         self.work.observe(batch)
