@@ -139,20 +139,16 @@ def embodied_of_gpu_hours(hours_by_source: Iterable[tuple[str, float]]) -> tuple
     """Embodied CO2e (kg: value, low, high) of GPU device-hours given by component source.
 
     What ``run_embodied`` gives for runs with these GPU components, summed over the runs: the figure is
-    linear in device-hours, so one estimate per board over all its hours is the sum of the runs' figures.
+    linear in device-hours, so one board's figure per device-hour times all its hours is the sum of the runs'.
     """
     hours: dict[str, float] = {}
     for source, h in hours_by_source:
         board = _board(source)
         hours[board] = hours.get(board, 0.0) + max(0.0, h)
     value = low = high = 0.0
-    if not hours:
-        return value, low, high
-    from mlfootprint.embodied import embodied_estimate, embodied_factor
-
     for board, h in sorted(hours.items()):
-        est = embodied_estimate(h, embodied_factor(_family(board)[0]))
-        value += est.co2e_g / 1000.0
-        low += est.co2e_g_low / 1000.0
-        high += est.co2e_g_high / 1000.0
+        unit = _per_hour(((board, 1),))  # one device for one hour, as run_embodied scales it
+        value += unit["co2e_kg"] * h
+        low += unit["co2e_kg_low"] * h
+        high += unit["co2e_kg_high"] * h
     return value, low, high
