@@ -122,6 +122,12 @@ def test_totals_count_every_run_beyond_the_listed_newest(ledger: SQLStore) -> No
     assert sum(len(s["t"]) for s in limited["over_time"].values()) == 2  # the newest two runs
     page = limited_client.get("/?by=job")
     assert page.status_code == 200 and "the newest 2 of 3 runs" in page.text
+    by_project = limited_client.get("/api/projects?by=project").json()
+    assert (
+        [(g["group"], g["runs"]) for g in by_project["breakdown"]]
+        == [(p["group"], p["runs"]) for p in by_project["projects"]]
+        == [("nmt", 2), ("vision", 1)]
+    )
     assert limited_client.get("/api/runs").json()["limited"] is True
     assert TestClient(create_app(ledger)).get("/api/runs").json()["limited"] is False
     # a status filter applies to the listed runs, and the totals are theirs, said to be partial

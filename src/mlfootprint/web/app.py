@@ -164,11 +164,11 @@ def create_app(
             from mlfootprint.report.group_totals import merge_sums, sums_of_runs
 
             project = request.query_params.get("project") or None
-            parts = []
-            for key in ("project", views.breakdown_key(by)):
+            parts: dict[str, Any] = {}
+            for key in dict.fromkeys(("project", views.breakdown_key(by))):  # once when the same
                 summed, unsure = group_sums(project=project, by=key)
-                parts.append(merge_sums(summed, sums_of_runs(unsure, by=key)))
-            sums = (parts[0], parts[1])
+                parts[key] = merge_sums(summed, sums_of_runs(unsure, by=key))
+            sums = (parts["project"], parts[views.breakdown_key(by)])
         return views.project_view(runs, by=by, sums=sums, cut=cut)
 
     def ids_of(request: Request) -> list[str]:
